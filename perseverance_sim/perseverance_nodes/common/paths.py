@@ -20,7 +20,7 @@ def share_dir():
         from ament_index_python.packages import PackageNotFoundError
         try:
             return get_package_share_directory(PACKAGE)
-        except (PackageNotFoundError, LookupError, ValueError):
+        except (PackageNotFoundError, LookupError, ValueError, OSError):
             pass
     except ImportError:
         pass

@@ -62,7 +62,7 @@ def _executable_dirs():
     try:  # a colcon install: <prefix>/lib/perseverance_sim
         from ament_index_python.packages import get_package_prefix
         dirs.append(os.path.join(get_package_prefix(PACKAGE), 'lib', PACKAGE))
-    except (ImportError, LookupError, ValueError):
+    except (ImportError, LookupError, ValueError, OSError):  # OSError: AMENT_PREFIX_PATH unset
         pass
     dirs.append(os.path.join(sys.prefix, 'lib', PACKAGE))  # scripts/setup.sh's venv
     dirs.append(os.path.dirname(sys.executable))
