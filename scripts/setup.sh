@@ -11,7 +11,7 @@
 # Each step keeps a stamp of its inputs in .venv/.stamps and is skipped when they are unchanged.
 #
 # Usage: scripts/setup.sh [--with-test-tools]
-#   --with-test-tools  also install what only the tests need (Debian's sdformat12 `ign sdf`)
+#   --with-test-tools  also install what only the tests need (Debian's sdformat12 `ign sdf -k`)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,8 +50,10 @@ command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
 if [ "$WITH_TEST_TOOLS" = 1 ]; then
-  # `ign sdf -k` validates our SDF 1.9 (Gazebo itself cannot be installed here).
-  command -v ign >/dev/null 2>&1 || missing+=(sdformat12-sdf)
+  # `ign sdf -k` validates our SDF 1.9 (Gazebo itself cannot be installed here): the `ign` front
+  # end comes from ignition-tools, its sdformat12 plugin from libsdformat-dev (Debian 12).
+  command -v ign >/dev/null 2>&1 || missing+=(ignition-tools)
+  [ -f /usr/lib/ruby/ignition/cmdsdformat12.rb ] || missing+=(libsdformat-dev)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -141,9 +143,9 @@ if ! stamp_ok sim "$sim_hash"; then
   log "installing perseverance_sim into .venv (editable)"
   "$VPY" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
     -e "$ROOT/perseverance_sim"
-  # Node executables go to lib/perseverance_sim (the ROS layout, see setup.cfg); the user-facing
-  # command also goes on the venv's PATH.
-  ln -sf ../lib/perseverance_sim/perseverance-sim "$VENV/bin/perseverance-sim"
   stamp_set sim "$sim_hash"
 fi
+# Node executables go to lib/perseverance_sim (the ROS layout, see setup.cfg); the user-facing
+# command also goes on the venv's PATH.
+ln -sfn ../lib/perseverance_sim/perseverance-sim "$VENV/bin/perseverance-sim"
 log "ready: $VENV"
