@@ -2,15 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Shared fixtures: the ROS process rig (see ros_harness.py) and report hooks."""
 
-import os
-import sys
-
+from perseverance_nodes.common.ros_env import apply_localhost_default
 import pytest
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)  # ros_harness lives beside the tests, not in the installed package
-
-from perseverance_nodes.common.ros_env import apply_localhost_default  # noqa: E402
 
 # The test process itself talks ROS: keep its discovery on loopback before rclpy is imported.
 apply_localhost_default()

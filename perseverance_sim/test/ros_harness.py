@@ -27,7 +27,7 @@ class RosTestRig:
 
     @property
     def probe(self):
-        """The test's rclpy node (created lazily)."""
+        """Return the test's rclpy node (created lazily)."""
         if self._probe is None:
             self._probe = RosClient(self.domain_id, name='test_probe')
         return self._probe

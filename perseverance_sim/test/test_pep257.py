@@ -3,9 +3,8 @@
 """pep257 docstring rules as ament applies them."""
 
 from ament_pep257.main import main
-import pytest
-
 from lint_targets import python_sources
+import pytest
 
 
 @pytest.mark.linter

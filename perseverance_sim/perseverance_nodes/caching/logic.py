@@ -1,6 +1,7 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
-"""The Adaptive Caching Assembly: stations, seal dispensers, Bore Sweep recovery, tube inventory.
+"""
+The Adaptive Caching Assembly: stations, seal dispensers, Bore Sweep recovery, tube inventory.
 
 A CacheSample goal is planned with ``CachingAssembly.plan_cache`` (no state changes), played by
 the node against sim time, then applied with ``commit``; a cancelled goal is simply not committed.
@@ -56,7 +57,8 @@ class CachedTube:
 
 
 class CacheInventory:
-    """Bookkeeping of the 43 tubes: empty, filled, sealed, on board or gone.
+    """
+    Bookkeeping of the 43 tubes: empty, filled, sealed, on board or gone.
 
     Witness tubes are opened one at a time: opening a second while one is open is refused.
     """
@@ -226,19 +228,26 @@ class CachingAssembly:
         return steps
 
     def plan_cache(self, tube_id, faults=()):
-        """Plan one CacheSample goal for ``tube_id`` without changing any state.
+        """
+        Plan one CacheSample goal for ``tube_id`` without changing any state.
 
         A filled tube not yet processed goes through every station; SEAL_STUCK in ``faults``
-        gives it a stuck seal. A stored unsealed tube is retried with Bore Sweep passes. An open
-        witness tube (``CacheInventory.open_witness``) goes through the same stations to close.
+        gives it a stuck seal. A stored unsealed tube is retried with Bore Sweep passes. An unused
+        witness tube is opened (exposed) first, then goes through the same stations to close;
+        ``CacheInventory.open_witness`` opens one ahead of time instead.
         """
         record = self.inventory.get(tube_id)
         if not record.on_board:
             raise Refusal('TUBE_NOT_IN_CACHE', f'{tube_id} is no longer on the rover')
         if record.seal == SealState.SEALED:
             raise Refusal('INVALID_GOAL', f'{tube_id} is already sealed')
-        if not record.filled:
+        opens_witness = record.kind == TubeKind.WITNESS and not record.filled
+        if not record.filled and not opens_witness:
             raise Refusal('INVALID_GOAL', f'{tube_id} holds no sample yet (record it with fill)')
+        if opens_witness:
+            opened = [t.tube_id for t in self.inventory.tubes() if t.witness_open]
+            if opened:
+                raise Refusal('INVALID_GOAL', f'witness {opened[0]} is still open; one at a time')
         stuck = FaultKind.SEAL_STUCK in {FaultKind(kind) for kind in faults}
         caching = self.facts
         dispenser = record.dispenser if record.dispenser >= 0 else self.dispensers.choose()
@@ -246,6 +255,9 @@ class CachingAssembly:
                  else self._initial_force(tube_id, stuck))
         passes = record.bore_sweep_passes
         steps = []
+        if opens_witness:  # exposed to the rover's environment, then sealed like a sample
+            steps.append(Step(Station.STORAGE, 'witness_exposure', caching.storage_duration,
+                              {'witness': True}))
         if not record.processed:
             steps.append(Step(Station.VOLUME_PROBE, 'volume_probe', caching.volume_probe_duration,
                               {'volume': record.volume}))
@@ -266,7 +278,10 @@ class CachingAssembly:
         content = record.content
         if record.kind == TubeKind.SAMPLE and record.volume <= 0.0:
             content = Content.ATMOSPHERIC  # Roubion: the probe finds no core; kept as atmosphere
-        changes = {'processed': True, 'dispenser': dispenser, 'insertion_force': force,
+        if opens_witness:
+            content = Content.WITNESS
+        changes = {'processed': True, 'filled': True, 'dispenser': dispenser,
+                   'insertion_force': force,
                    'bore_sweep_passes': passes, 'content': content, 'witness_open': False,
                    'seal': SealState.SEALED if sealed else SealState.UNSEALED}
         return CachePlan(tube_id, Timeline(steps), sealed, dispenser, record.volume, force,

@@ -16,12 +16,12 @@ from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescri
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
+from .logic import CachingAssembly
 from ..common.action_server import finish, play_timeline, SingleGoalActionServer
 from ..common.facts import load_mission_facts
 from ..common.logic import Content, FaultKind, TubeKind
 from ..common.ros_main import spin_node
 from ..common.validation import Refusal
-from .logic import CachingAssembly
 
 # State that late joiners need: keep the last message(s) for them.
 LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,

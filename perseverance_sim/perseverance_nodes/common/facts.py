@@ -1,6 +1,7 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
-"""Load and validate config/mission_facts.yaml, the mission's default numbers.
+"""
+Load and validate config/mission_facts.yaml, the mission's default numbers.
 
 The YAML file is the single source of the numbers (each with its source noted beside it); the
 dataclasses below only declare each field's allowed range and unit. Every field is required, and
@@ -59,6 +60,7 @@ class RoverFacts:
     wheel_width: float = _fact(0.05, 1.0, 'm')
     arm_reach: float = _fact(0.5, 5.0, 'm')
     drop_height: float = _fact(0.1, 3.0, 'm')
+    belly_drop_offset: float = _fact(-2.0, 2.0, 'm')
     arrival_tolerance: float = _fact(0.01, 10.0, 'm')
     coring_standoff: float = _fact(0.5, 5.0, 'm')
     bit_carousel_bits: int = _fact(1, 20, integer=True)

@@ -1,6 +1,7 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
-"""Planar poses and small vector helpers in frame "world" (x east, y north, z up; metres).
+"""
+Planar poses and small vector helpers in frame "world" (x east, y north, z up; metres).
 
 Quaternions here use the ROS message order (x, y, z, w), as in geometry_msgs/Quaternion.
 """

@@ -1,6 +1,7 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
-"""The vocabulary every subsystem shares: tubes, sample designations, holders and fault kinds.
+"""
+The vocabulary every subsystem shares: tubes, sample designations, holders and fault kinds.
 
 Integer enums carry the same values as the constants of perseverance_interfaces (TubeState.msg,
 Fault.msg), so a node copies them into messages unchanged.
@@ -56,7 +57,8 @@ class FaultKind(enum.IntEnum):
 
 
 def derive_seed(seed, *labels):
-    """Return a 32-bit seed for one named random stream of a run seeded with ``seed``.
+    """
+    Return a 32-bit seed for one named random stream of a run seeded with ``seed``.
 
     Each stream gets its own seed so that an outcome (a core length, a seal force) does not change
     when an unrelated step is added or reordered. SHA-256 keeps it stable across processes.
@@ -102,7 +104,8 @@ def tube_kind(tube):
 
 
 def serial_number(tube):
-    """Return the tube's laser-etched-style serial number, stable across runs and machines.
+    """
+    Return the tube's laser-etched-style serial number, stable across runs and machines.
 
     The check field is a CRC-32 of the id, so it never depends on Python's salted ``hash``.
     """

@@ -28,5 +28,5 @@ def share_dir():
 
 
 def share_path(*parts):
-    """Return a path inside the share directory, e.g. share_path('worlds', 'jezero.sdf')."""
+    """Return a path inside the share directory, e.g. worlds/jezero.sdf."""
     return os.path.join(share_dir(), *parts)

@@ -37,7 +37,7 @@ class NodeProcess:
         return self.popen.poll()
 
     def output(self):
-        """Everything the process printed so far."""
+        """Return everything the process printed so far."""
         self._log.flush()
         with open(self.log_path, 'rb') as log:
             return log.read().decode('utf-8', errors='replace')
@@ -105,7 +105,7 @@ class ProcessGroup:
         return self.start(node_name or executable_name, argv)
 
     def dead(self):
-        """Processes that have exited while they should still run."""
+        """Return the processes that have exited while they should still run."""
         return [p for p in self.processes if p.returncode is not None]
 
     def stop_all(self, timeout=10.0):

@@ -1,8 +1,10 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-A client-side rclpy node for programs that drive the simulation from outside: tests, the
-`perseverance-sim` runner, benchmarks. Every wait has a timeout and spins instead of sleeping.
+A client-side rclpy node for programs that drive the simulation from outside.
+
+Used by tests, the `perseverance-sim` runner and benchmarks. Every wait has a timeout and spins
+instead of sleeping.
 """
 
 import time

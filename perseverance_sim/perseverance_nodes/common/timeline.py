@@ -1,6 +1,7 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
-"""Timelines: ordered steps with nominal durations, for action feedback.
+"""
+Timelines: ordered steps with nominal durations, for action feedback.
 
 Every multi-stage action (collect, cache, retrieve, load, launch) is planned up front as a
 ``Timeline``: a list of ``Step`` objects, each naming the feedback stage constant of its action,

@@ -1,6 +1,7 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
-"""Errors and checks shared by every logic module.
+"""
+Errors and checks shared by every logic module.
 
 Two kinds of failure exist. A ``ConfigError`` is a bad input file or argument: it names the field,
 the value and what is allowed. A ``Refusal`` is a well-formed request that the system declines (a

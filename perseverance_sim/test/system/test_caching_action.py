@@ -1,16 +1,17 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-Cross-process action test: the caching_assembly node serves CacheSample in its own process and
-this test, in another, plays the ledger (publishing the tube inventory) and the mission (goals).
+Cross-process action test of CacheSample.
+
+The caching_assembly node serves CacheSample in its own process and this test, in another, plays
+the ledger (publishing the tube inventory) and the mission (sending goals).
 """
 
 from perseverance_interfaces.action import CacheSample
 from perseverance_interfaces.msg import Fault, TubeInventory, TubeState
+from perseverance_nodes.caching.logic import Station
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-
-from perseverance_nodes.caching.logic import Station
 
 LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                      reliability=ReliabilityPolicy.RELIABLE)

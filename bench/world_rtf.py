@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# Copyright 2026 The Perseverance Sample Return Simulation Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Benchmark of the embedded world backend: prints figures, asserts nothing.
+
+Reports, for the converted world (the real worlds/jezero.sdf, or with --synthetic a stand-in
+built from the test fixtures: rover, lander-sized box, 2 helicopters, 43 tubes in the rover and
+the real heightmap), the raw MuJoCo step rate, the engine's stepping rate (plugins at 100 Hz,
+rover driving, one helicopter hovering) and the same with the rover camera rendered at its
+update rate.  Run: python3 bench/world_rtf.py [--world F] [--synthetic] [--seconds S]
+"""
+
+import argparse
+import os
+import pathlib
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'perseverance_sim'))
+
+from perseverance_nodes.world import engine as engine_mod  # noqa: E402
+from perseverance_nodes.world import sdf as sdf_mod  # noqa: E402
+import mujoco  # noqa: E402,I100
+
+FIXTURES = ROOT / 'perseverance_sim' / 'test' / 'world' / 'fixtures'
+
+
+def synthetic_world(directory):
+    """Write a stand-in for jezero.sdf built from the fixtures; return its path."""
+    heightmap = ROOT / 'perseverance_sim' / 'worlds' / 'media' / 'jezero_heightmap.png'
+    if heightmap.is_file():
+        terrain = ('<heightmap><uri>{}</uri><size>200 200 4</size><pos>0 0 -2</pos>'
+                   '</heightmap>').format(heightmap)
+    else:
+        terrain = '<plane><normal>0 0 1</normal><size>200 200</size></plane>'
+    tubes = []
+    for i in range(43):
+        x = -0.45 + 0.02 * (i % 8)
+        y = -0.08 + 0.03 * (i // 8)
+        tubes.append('<include><uri>model://test_tube</uri><name>tube_{:02d}</name>'
+                     '<pose relative_to="rover">{} {} 0.45 0 0 0</pose></include>'.format(
+                         i + 1, x, y))
+    text = """<?xml version="1.0"?>
+<sdf version="1.9"><world name="jezero_synthetic">
+  <gravity>0 0 -3.721</gravity>
+  <plugin filename="gz-sim-physics-system" name="gz::sim::systems::Physics"/>
+  <plugin filename="gz-sim-sensors-system" name="gz::sim::systems::Sensors"/>
+  <model name="jezero_terrain"><static>true</static><link name="link">
+    <collision name="c"><geometry>{terrain}</geometry></collision>
+    <visual name="v"><geometry>{terrain}</geometry></visual></link></model>
+  <model name="lander"><static>true</static><pose>8 0 0.5 0 0 0</pose><link name="base">
+    <collision name="c"><geometry><box><size>3 3 1</size></box></geometry></collision></link>
+  </model>
+  <include><uri>model://test_rover</uri><name>rover</name><pose>0 0 2.5 0 0 0</pose></include>
+  <include><uri>model://test_heli</uri><name>helicopter_1</name><pose>3 3 2.5 0 0 0</pose>
+  </include>
+  <include><uri>model://test_heli</uri><name>helicopter_2</name><pose>3 -3 2.5 0 0 0</pose>
+  </include>
+  {tubes}
+</world></sdf>
+""".format(terrain=terrain, tubes='\n  '.join(tubes))
+    path = os.path.join(directory, 'jezero_synthetic.sdf')
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+def raw_rate(engine, seconds):
+    """Physics steps per second of bare mj_step on the converted model."""
+    model, data = engine.model, engine.data
+    steps = int(seconds / engine.timestep)
+    start = time.perf_counter()
+    mujoco.mj_step(model, data, steps)
+    elapsed = time.perf_counter() - start
+    return steps / elapsed, steps * engine.timestep / elapsed
+
+
+def engine_rate(engine, seconds, rover, helicopter, camera):
+    """Engine stepping rate with plugins active, optionally rendering a camera."""
+    if rover:
+        engine.set_cmd_vel(rover, 0.04, 0.0)
+    if helicopter:
+        engine.set_helicopter_velocity(helicopter, [0.0, 0.0, 0.5], 0.0)
+    period = 0.2  # s: a 5 Hz camera
+    steps_per_chunk = max(1, int(round(period / engine.timestep)))
+    chunks = max(1, int(seconds / period))
+    frames = 0
+    start = time.perf_counter()
+    for _ in range(chunks):
+        engine.step(steps_per_chunk)
+        if camera:
+            engine.render_camera(camera)
+            frames += 1
+    elapsed = time.perf_counter() - start
+    sim = chunks * steps_per_chunk * engine.timestep
+    return sim / elapsed, frames
+
+
+def main():
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--world', default=None)
+    parser.add_argument('--synthetic', action='store_true')
+    parser.add_argument('--seconds', type=float, default=20.0, help='simulated seconds per run')
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix='world_rtf_')
+    model_dirs = None
+    world = args.world
+    if world is None and not args.synthetic:
+        try:
+            world = sdf_mod.default_world_path()
+        except Exception:  # noqa: B902 - not installed and no source tree world
+            world = None
+        if world is None or not os.path.isfile(world):
+            print('worlds/jezero.sdf not found: using --synthetic')
+            args.synthetic = True
+    if args.synthetic:
+        world = synthetic_world(tmp)
+        model_dirs = [str(FIXTURES / 'models')]
+    start = time.perf_counter()
+    eng = engine_mod.WorldEngine(world, model_dirs)
+    load = time.perf_counter() - start
+    m = eng.model
+    print('world: {}'.format(world))
+    print('load+convert+compile: {:.2f} s; bodies {}, geoms {}, dofs {}, actuators {}, '
+          'welds {}, timestep {} s'.format(load, m.nbody, m.ngeom, m.nv, m.nu, m.neq,
+                                           eng.timestep))
+    tubes = eng.tube_names
+    rover = 'perseverance' if 'perseverance' in eng.model_names else 'rover'
+    for tube in tubes:
+        if not eng.carrier_of(tube):
+            eng.handoffs.attach(tube, rover + '::caching_assembly', check_tolerance=False)
+    attached = sum(1 for t in tubes if eng.carrier_of(t))
+    print('tubes: {} ({} attached)'.format(len(tubes), attached))
+    eng.step(int(1.0 / eng.timestep))  # settle
+    heli = next((n for n in eng.model_names if n.startswith('helicopter')), None)
+    sps, rtf = raw_rate(eng, args.seconds)
+    print('raw mj_step:            {:8.0f} steps/s = {:6.1f} x real time'.format(sps, rtf))
+    rtf, _ = engine_rate(eng, args.seconds, rover, heli, None)
+    print('engine, cameras off:    {:6.1f} x real time'.format(rtf))
+    if eng.camera_names:
+        camera = eng.camera_names[0]
+        try:
+            rtf, frames = engine_rate(eng, args.seconds, rover, heli, camera)
+            print('engine, {} at 5 Hz: {:6.1f} x real time ({} frames)'.format(
+                camera, rtf, frames))
+        except engine_mod.RenderUnavailable as err:
+            print('cameras on: unavailable ({})'.format(err))
+    eng.close()
+
+
+if __name__ == '__main__':
+    main()

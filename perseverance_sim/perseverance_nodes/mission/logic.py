@@ -1,0 +1,615 @@
+# Copyright 2026 The Perseverance Sample Return Simulation Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Mission control logic: the campaign script, fault schedule, helicopter dispatch and report.
+
+``Campaign`` turns a ``Scenario`` into a sequence of steps, one at a time: the mission node asks
+``next_step(now)``, runs it as an action goal on the right node, and hands the outcome back with
+``complete(result, now)``. Later steps depend on earlier results (which tubes were filled, which
+seal stuck, which helicopter failed), so the script is a generator that reads like the campaign:
+
+  for each rock: drive there, core two tubes, cache both (retry a stuck seal with the Bore Sweep
+  Tool); drive along the depot and drop one twin per slot (plus the witness tube); drive to the
+  lander and hand over the on-board set, each tube loaded by the transfer arm (primary path);
+  helicopters fetch the depot set one tube per flight, each loaded in turn (backup path: always,
+  or only when the hand-over failed); close the container and launch.
+
+Given the same scenario and the same results, the steps are the same.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+import enum
+import math
+from types import MappingProxyType
+
+from ..common.geometry import Pose2D
+from ..common.logic import (Content, DEPOT_SAMPLES_BY_KEY, depot_slot, FaultKind, GROUND,
+                            ROVER_CACHING_ASSEMBLY, SAMPLE_TUBE_COUNT, SealState, tube_id)
+from ..lander.logic import LanderSite
+from ..rover.logic import approach_pose
+
+# Step actions: each maps onto one action of one node.
+NAVIGATE = 'navigate'    # rover NavigateTo
+COLLECT = 'collect'      # rover CollectSample
+CACHE = 'cache'          # caching_assembly CacheSample
+DEPOSIT = 'deposit'      # rover DepositTube
+HANDOVER = 'handover'    # rover HandOverTube
+RETRIEVE = 'retrieve'    # helicopter_N RetrieveTube
+LOAD = 'load'            # lander LoadTube
+LAUNCH = 'launch'        # lander LaunchMav
+
+MAX_SEAL_RETRIES = 3     # CacheSample retries of one unsealed tube before leaving it unsealed
+FIRST_WITNESS_TUBE = tube_id(SAMPLE_TUBE_COUNT + 1)
+
+
+class Phase(enum.IntEnum):
+    """Campaign phases (MissionStatus.msg PHASE_*)."""
+
+    IDLE = 0
+    SAMPLING = 1
+    DEPOT = 2
+    PRIMARY_HANDOVER = 3
+    BACKUP_RETRIEVAL = 4
+    LOADING = 5
+    LAUNCH = 6
+    SUCCEEDED = 7
+    FAILED = 8
+
+
+class FaultState(enum.IntEnum):
+    """Fault states (Fault.msg STATE_*)."""
+
+    ARMED = 0
+    ACTIVE = 1
+    RECOVERED = 2
+    CLEARED = 3
+
+
+@dataclass(frozen=True)
+class CampaignStep:
+    """One step: which action, with which parameters, in which phase."""
+
+    number: int              # 1-based, in issue order
+    phase: Phase
+    action: str              # NAVIGATE, COLLECT, ...
+    params: MappingProxyType
+    description: str
+
+    def __post_init__(self):
+        """Freeze the parameters."""
+        object.__setattr__(self, 'params', MappingProxyType(dict(self.params)))
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """
+    The outcome of a step, as the action returned it.
+
+    ``error_code`` is the suffix of the action's ERROR_* constant (e.g. 'HELICOPTER_FAILED').
+    ``data`` carries result fields the campaign needs: ``tube_ids`` (collect), ``sealed``
+    (cache), ``helicopter_position`` (retrieve) and, after a HELICOPTER_FAILED,
+    ``tube_holder`` and ``tube_position`` (where the tube was left).
+    """
+
+    success: bool
+    error_code: str = ''
+    message: str = ''
+    data: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults
+
+
+@dataclass
+class FaultRecord:
+    """A scheduled or injected fault and what became of it."""
+
+    fault_id: str
+    kind: FaultKind
+    trigger: str
+    target: str = ''
+    state: FaultState = FaultState.ARMED
+    fired_at: float = None
+    resolved_at: float = None
+    description: str = ''
+
+    def as_dict(self):
+        """Return the record ready for JSON."""
+        return {'fault_id': self.fault_id, 'kind': self.kind.name, 'trigger': self.trigger,
+                'target': self.target, 'state': self.state.name, 'fired_at': self.fired_at,
+                'resolved_at': self.resolved_at, 'description': self.description}
+
+
+class FaultSchedule:
+    """Faults armed from the scenario (or injected at run time) and their state changes."""
+
+    def __init__(self, specs=()):
+        """Arm each ``FaultSpec`` with ids fault_0001, fault_0002, ..."""
+        self.records = []
+        for spec in specs:
+            self.arm(spec)
+
+    def arm(self, spec, target=''):
+        """Arm one FaultSpec and return its FaultRecord."""
+        if not target and spec.trigger_type == 'sample':
+            target = spec.trigger_value
+        record = FaultRecord(f'fault_{len(self.records) + 1:04d}', spec.kind, spec.trigger,
+                             target)
+        self.records.append(record)
+        return record
+
+    def get(self, fault_id):
+        """Return the FaultRecord with this id; KeyError names it."""
+        for record in self.records:
+            if record.fault_id == fault_id:
+                return record
+        raise KeyError(f'fault_id {fault_id!r} is unknown')
+
+    def armed(self, trigger):
+        """Return armed faults whose trigger is ``trigger`` (e.g. 'sample:mageik')."""
+        return [r for r in self.records if r.state == FaultState.ARMED and r.trigger == trigger]
+
+    def fire(self, record, now, target='', description=''):
+        """Mark a fault active (it struck)."""
+        record.state, record.fired_at = FaultState.ACTIVE, now
+        record.target = target or record.target
+        record.description = description or record.description
+
+    def recover(self, record, now, description=''):
+        """Mark an active fault recovered by the system."""
+        if record.state == FaultState.ACTIVE:
+            record.state, record.resolved_at = FaultState.RECOVERED, now
+            if description:
+                record.description = description
+
+    def clear(self, fault_id, now):
+        """Clear a fault by operator request; return False if it was already cleared."""
+        record = self.get(fault_id)
+        if record.state == FaultState.CLEARED:
+            return False
+        record.state, record.resolved_at = FaultState.CLEARED, now
+        return True
+
+    @property
+    def active_count(self):
+        """Return the number of active faults."""
+        return sum(1 for r in self.records if r.state == FaultState.ACTIVE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helicopters
+
+
+class HelicopterDispatcher:
+    """Assign depot tubes to helicopters in turn; a failed helicopter's work goes to the others."""
+
+    def __init__(self, count):
+        """Start with helicopters 1..count healthy."""
+        self.healthy = list(range(1, count + 1))
+        self.failed = []
+        self.flights = 0
+        self._turn = 0
+
+    def assign(self):
+        """Return (flight number, helicopter) for the next flight, or None if none is left."""
+        if not self.healthy:
+            return None
+        helicopter = self.healthy[self._turn % len(self.healthy)]
+        self._turn += 1
+        self.flights += 1
+        return self.flights, helicopter
+
+    def fail(self, helicopter):
+        """Take a helicopter out of service; later flights go to the survivors."""
+        if helicopter in self.healthy:
+            position = self.healthy.index(helicopter)
+            self.healthy.remove(helicopter)
+            if position < self._turn % (len(self.healthy) + 1):
+                self._turn -= 1
+            self.failed.append(helicopter)
+
+
+def assign_depot_tubes(tubes, helicopters, failures=()):
+    """
+    Return the flights [(flight, helicopter, tube)] that fetch ``tubes`` in order.
+
+    ``failures`` lists flight numbers that fail: the helicopter is lost and its tube is flown
+    again by the next healthy helicopter (takeover). Tubes left when none is healthy are omitted.
+    """
+    dispatcher, flights, pending = HelicopterDispatcher(helicopters), [], deque(tubes)
+    while pending:
+        assignment = dispatcher.assign()
+        if assignment is None:
+            break
+        flight, helicopter = assignment
+        flights.append((flight, helicopter, pending[0]))
+        if flight in failures:
+            dispatcher.fail(helicopter)
+        else:
+            pending.popleft()
+    return flights
+
+
+# ---------------------------------------------------------------------------------------------
+# The campaign
+
+
+@dataclass
+class _Pair:
+    """The two tubes cored from one rock."""
+
+    rock: str
+    tubes: list
+    sealed: dict = field(default_factory=dict)
+
+
+def _fault_params(records, target):
+    """Return step parameters naming the faults a step triggers and what they strike."""
+    return {'faults': tuple(r.fault_id for r in records),
+            'fault_kinds': tuple(r.kind for r in records), 'fault_target': target}
+
+
+class CampaignFailed(Exception):
+    """A step failed with no recovery; the campaign stops."""
+
+
+class Campaign:
+    """The campaign script for one scenario; see the module docstring for the protocol."""
+
+    def __init__(self, scenario, facts):
+        """Prepare the script for ``scenario`` (a validated Scenario) and ``MissionFacts``."""
+        self.scenario, self.facts = scenario, facts
+        self.site = LanderSite(scenario.lander)
+        self.faults = FaultSchedule(scenario.faults)
+        self.dispatcher = HelicopterDispatcher(scenario.helicopters)
+        self.phase = Phase.IDLE
+        self.log = []                # (CampaignStep, StepResult, start time, end time)
+        self.pairs = []              # _Pair per rock cored
+        self.on_board, self.depot, self.loaded, self.lost = [], {}, [], {}
+        self.paths = {'primary': 'not_run', 'backup': 'not_run'}
+        self.launched = False
+        self.failure = ''
+        self.sample_number = 0
+        self.depot_witness = None
+        rocks, depot = len(scenario.rocks), scenario.depot_tube_count
+        self._expected_steps = rocks * 5 + depot * 2 + rocks * 2 + depot * 2 + 3
+        self._now = 0.0
+        self._rover = (scenario.rover_start.x, scenario.rover_start.y)
+        self._helicopter_at = {i + 1: (*pad, 0.0) for i, pad in enumerate(scenario.helipads)}
+        self._script = self._run()
+        self._pending = None
+        self._started_at = None
+        self._send = None
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def next_step(self, now):
+        """Return the step to run now (the same one until it is completed), or None when done."""
+        if self._pending is None and self.phase not in (Phase.SUCCEEDED, Phase.FAILED):
+            try:
+                self._pending = self._script.send(self._send)
+            except StopIteration:
+                self._pending = None
+            except CampaignFailed as error:
+                self.failure, self.phase, self._pending = str(error), Phase.FAILED, None
+            if self._pending is not None:
+                self.phase = self._pending.phase
+                self._started_at = now
+                self._fire_faults(self._pending, now)
+        return self._pending
+
+    def complete(self, result, now):
+        """Record the outcome of the pending step."""
+        if self._pending is None:
+            raise RuntimeError('no step is pending; call next_step first')
+        self.log.append((self._pending, result, self._started_at, now))
+        self._send, self._pending, self._now = result, None, now
+
+    @property
+    def finished(self):
+        """Return True once the campaign has succeeded or failed."""
+        return self.phase in (Phase.SUCCEEDED, Phase.FAILED)
+
+    @property
+    def success(self):
+        """Return True when the MAV launched with a complete set (a twin of every rock cored)."""
+        return self.phase == Phase.SUCCEEDED
+
+    def progress(self):
+        """Return an estimate (0..1) of the campaign done, from steps done and steps expected."""
+        if self.finished:
+            return 1.0
+        return min(len(self.log) / self._expected_steps, 0.99)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _step(self, phase, action, description, **params):
+        """Build the next CampaignStep."""
+        number = len(self.log) + 1
+        return CampaignStep(number, phase, action, params, description)
+
+    def _fire_faults(self, step, now):
+        """Mark the faults this step triggers as active and list them in its parameters."""
+        for fault_id in step.params.get('faults', ()):
+            self.faults.fire(self.faults.get(fault_id), now,
+                             target=step.params.get('fault_target', ''))
+
+    def _navigate(self, phase, x, y, why, tolerance=None, heading=None):
+        """
+        Yield a NavigateTo step; return its result (the rover position follows on success).
+
+        ``heading`` (rad) is the yaw wanted on arrival, or None when any yaw will do; NavigateTo
+        has no such field, so the rover node turns in place after arriving.
+        """
+        tolerance = tolerance or self.facts.rover.arrival_tolerance
+        result = yield self._step(phase, NAVIGATE, f'drive to {why}', target=(x, y),
+                                  tolerance=tolerance, max_speed=self.scenario.rover_speed,
+                                  heading=heading)
+        if result.success:
+            self._rover = (x, y)
+        return result
+
+    # -- the script -------------------------------------------------------------------------
+
+    def _run(self):
+        """Generate the campaign's steps (see the module docstring)."""
+        yield from self._sampling()
+        yield from self._depot()
+        if self.scenario.primary:
+            yield from self._primary()
+        retrieval = self.scenario.depot_retrieval
+        if retrieval == 'always' or (retrieval == 'on_primary_failure'
+                                     and self.paths['primary'] == 'failed'):
+            yield from self._backup()
+        yield from self._launch()
+
+    def _sampling(self):
+        """Drive to each rock, core a pair, cache both; retry stuck seals."""
+        standoff = self.facts.rover.coring_standoff
+        heading = self.scenario.sampling_heading
+        for rock in self.scenario.rocks:
+            if heading is None:  # face the rock from wherever the rover comes
+                park = approach_pose(rock.x, rock.y, *self._rover, standoff)
+            else:
+                park = Pose2D(rock.x - standoff * math.cos(heading),
+                              rock.y - standoff * math.sin(heading), heading)
+            result = yield from self._navigate(Phase.SAMPLING, park.x, park.y, f'rock {rock.name}',
+                                               heading=park.yaw)
+            if not result.success:
+                raise CampaignFailed(f'could not reach rock {rock.name}: {result.message}')
+            armed = self.faults.armed(f'sample:{rock.name}')
+            # A stuck seal strikes one tube (Mageik's twin sealed normally): it fires at the
+            # first cache step, not at coring.
+            stuck = [r for r in armed if r.kind == FaultKind.SEAL_STUCK]
+            collect_faults = [r for r in armed if r.kind != FaultKind.SEAL_STUCK]
+            sample = DEPOT_SAMPLES_BY_KEY[rock.name]
+            result = yield self._step(
+                Phase.SAMPLING, COLLECT, f'core two tubes from {sample.name}', rock=rock.name,
+                cores=2, sol=sample.sol_cored, first_sample_number=self.sample_number + 1,
+                **_fault_params(collect_faults, rock.name))
+            if not result.success:
+                continue  # the rock is skipped; its active faults stay in the report
+            for record in collect_faults:
+                self.faults.recover(record, self._now, f'{sample.name}: collection completed')
+            tubes = list(result.data['tube_ids'])
+            self.sample_number += len(tubes)
+            pair = _Pair(rock.name, tubes)
+            self.pairs.append(pair)
+            for index, tube in enumerate(tubes):
+                pair.sealed[tube] = yield from self._cache(tube, stuck if index == 0 else [])
+        if self.scenario.witness and (yield from self._cache(FIRST_WITNESS_TUBE, [])):
+            self.depot_witness = FIRST_WITNESS_TUBE
+        for pair in self.pairs:  # a second round for seals that resisted the first retries
+            for tube in pair.tubes:
+                if not pair.sealed[tube]:
+                    pair.sealed[tube] = yield from self._cache(tube, [], retry=True)
+
+    def _cache(self, tube, stuck_faults, retry=False):
+        """Cache one tube, retrying the seal up to MAX_SEAL_RETRIES; return whether it sealed."""
+        attempts = MAX_SEAL_RETRIES + (0 if retry else 1)
+        for attempt in range(attempts):
+            again = retry or attempt > 0
+            faults = _fault_params([] if again else stuck_faults, tube)
+            result = yield self._step(
+                Phase.SAMPLING, CACHE, f'{"retry seal of" if again else "cache"} {tube}',
+                tube_id=tube, retry=again, **faults)
+            if not result.success:
+                return False
+            if result.data.get('sealed', True):
+                for record in stuck_faults:
+                    self.faults.recover(record, self._now, f'{tube} sealed after Bore Sweep')
+                return True
+        return False
+
+    def _depot(self):
+        """Drop one sealed twin per rock (and the witness) in the zig-zag depot."""
+        drops = []
+        for pair in self.pairs:
+            sealed = [t for t in pair.tubes if pair.sealed.get(t)]
+            if len(pair.tubes) < 2 or not sealed:
+                self.on_board += pair.tubes  # nothing to spare for the depot
+                continue
+            # The rover keeps the first sealed tube; the depot gets the other (sealed if possible).
+            keep = sealed[0]
+            spare = [t for t in pair.tubes if t != keep][0]
+            if not pair.sealed.get(spare):
+                self.on_board.append(spare)  # unsealed tubes may not be dropped
+                spare = None
+            self.on_board.append(keep)
+            if spare:
+                drops.append(spare)
+        if self.depot_witness:
+            drops.append(self.depot_witness)
+        for number, (tube, slot_xy) in enumerate(zip(drops, self.scenario.depot.slots), 1):
+            slot = depot_slot(number)
+            # Stop with the belly (where tubes leave the rack) over the slot.
+            park = approach_pose(*slot_xy, *self._rover, self.facts.rover.belly_drop_offset)
+            result = yield from self._navigate(Phase.DEPOT, park.x, park.y, slot, tolerance=0.3)
+            if not result.success:
+                raise CampaignFailed(f'could not reach {slot}: {result.message}')
+            armed = self.faults.armed(f'drop:{number}')
+            result = yield self._step(Phase.DEPOT, DEPOSIT, f'drop {tube} at {slot}',
+                                      tube_id=tube, slot=slot, position=slot_xy,
+                                      **_fault_params(armed, tube))
+            if result.success:
+                self.depot[tube] = (slot, (*slot_xy, 0.0))
+                for record in armed:
+                    self.faults.recover(record, self._now, f'{tube} knocked over or nudged')
+            else:
+                self.on_board.append(tube)
+
+    def _load(self, tube, position, source=GROUND):
+        """Load one tube from ``source`` at ``position`` into the container; return success."""
+        result = yield self._step(Phase.LOADING, LOAD, f'load {tube} into the container',
+                                  tube_id=tube, position=position, source_holder=source)
+        if result.success:
+            self.loaded.append(tube)
+        else:
+            self.lost[tube] = f'load failed: {result.message}'
+        return result.success
+
+    def _primary(self):
+        """Drive to the lander and hand over the on-board set, loading each tube."""
+        park = self.site.rover_handover_pose()
+        rack = self.site.rover_rack_point()
+        result = yield from self._navigate(Phase.PRIMARY_HANDOVER, park.x, park.y, 'the lander',
+                                           heading=park.yaw)
+        if not result.success:
+            self.paths['primary'] = 'failed'
+            return
+        self.paths['primary'] = 'succeeded'
+        for tube in list(self.on_board):
+            result = yield self._step(Phase.PRIMARY_HANDOVER, HANDOVER,
+                                      f'hand {tube} over to the lander', tube_id=tube,
+                                      position=rack)
+            if not result.success:
+                self.paths['primary'] = 'failed'
+                return
+            # The transfer arm takes the tube straight from the rover's rack.
+            yield from self._load(tube, rack, ROVER_CACHING_ASSEMBLY)
+        # Back away from the drop zone so that the helicopters can land there.
+        away = self.site.rover_handover_pose(backoff=10.0)
+        yield from self._navigate(Phase.PRIMARY_HANDOVER, away.x, away.y, 'clear of the lander')
+
+    def _backup(self):
+        """Fetch the depot set one tube per flight; a failed helicopter's tube is taken over."""
+        if self.scenario.helicopters == 0 or not self.depot:
+            return
+        self.paths['backup'] = 'succeeded'
+        drops = self.site.drop_points(max(1, self.scenario.helicopters))
+        pending = deque(self.depot.items())
+        while pending:
+            tube, (holder, position) = pending[0]
+            assignment = self.dispatcher.assign()
+            if assignment is None:
+                for tube, _ in pending:
+                    self.lost[tube] = 'no helicopter left to fetch it'
+                self.paths['backup'] = 'failed'
+                return
+            flight, helicopter = assignment
+            drop = drops[(helicopter - 1) % len(drops)]
+            armed = self.faults.armed(f'flight:{flight}')
+            result = yield self._step(
+                Phase.BACKUP_RETRIEVAL, RETRIEVE,
+                f'flight {flight}: helicopter_{helicopter} fetches {tube}', tube_id=tube,
+                helicopter=helicopter, flight=flight, start=self._helicopter_at[helicopter],
+                tube_position=position, drop_point=drop,
+                **_fault_params(armed, f'helicopter_{helicopter}'))
+            if result.error_code == 'HELICOPTER_FAILED':
+                self.dispatcher.fail(helicopter)
+                where = tuple(result.data.get('tube_position') or position)
+                pending[0] = (tube, (result.data.get('tube_holder') or holder, where))
+                continue
+            pending.popleft()
+            if not result.success:
+                self.lost[tube] = f'retrieval failed: {result.error_code} {result.message}'
+                continue
+            self._helicopter_at[helicopter] = tuple(result.data.get('helicopter_position', drop))
+            if (yield from self._load(tube, drop)):
+                for record in self.faults.records:
+                    if (record.kind == FaultKind.HELICOPTER_FAILURE
+                            and record.state == FaultState.ACTIVE):
+                        self.faults.recover(record, self._now, f'{tube} delivered by takeover')
+
+    def _launch(self):
+        """Launch when enough tubes are loaded; decide success."""
+        if len(self.loaded) < self.scenario.min_tubes:
+            raise CampaignFailed(f'{len(self.loaded)} tubes loaded, fewer than min_tubes '
+                                 f'{self.scenario.min_tubes}')
+        result = yield self._step(Phase.LAUNCH, LAUNCH, f'launch the MAV with '
+                                  f'{len(self.loaded)} tubes', min_tubes=self.scenario.min_tubes)
+        if not result.success:
+            raise CampaignFailed(f'launch failed: {result.message}')
+        self.launched = True
+        missing = [pair.rock for pair in self.pairs
+                   if not any(tube in self.loaded for tube in pair.tubes)]
+        if missing:
+            self.failure = 'no tube returned from: ' + ', '.join(missing)
+            self.phase = Phase.FAILED
+        else:
+            self.phase = Phase.SUCCEEDED
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def _name(enum_type, value):
+    """Return an enum member's name for a raw value, or the value if it is unknown."""
+    try:
+        return enum_type(value).name
+    except ValueError:
+        return value
+
+
+def build_report(campaign, tubes, sim_time):
+    """
+    Return the mission report as a JSON-ready dict.
+
+    ``tubes`` are the ledger's TubeRecord (``TubeLedger.inventory()``); ``sim_time`` the
+    campaign's length (s).
+    """
+    tube_rows = [{
+        'tube_id': t.tube_id, 'serial_number': t.serial_number, 'designation': t.designation,
+        'sample_name': t.sample_name, 'content': _name(Content, t.content),
+        'seal': _name(SealState, t.seal), 'core_length': t.core_length, 'volume': t.volume,
+        'holder': t.holder,
+        'position': [round(c, 3) for c in t.position], 'last_change': t.last_change,
+    } for t in tubes]
+    used = [row for row in tube_rows if row['content'] != 'EMPTY']
+    steps = [{'number': step.number, 'phase': step.phase.name, 'action': step.action,
+              'description': step.description, 'success': result.success,
+              'error_code': result.error_code, 'message': result.message,
+              'start': start, 'end': end}
+             for step, result, start, end in campaign.log]
+    faults = [record.as_dict() for record in campaign.faults.records]
+    holders = [row['holder'] for row in tube_rows]
+    return {
+        'scenario': campaign.scenario.name,
+        'seed': campaign.scenario.seed,
+        'success': campaign.success,
+        'phase': campaign.phase.name,
+        'failure': campaign.failure,
+        'sim_duration': sim_time,
+        'sim_duration_sols': sim_time / campaign.facts.mars.sol_seconds,
+        'paths': dict(campaign.paths),
+        'counts': {
+            'rocks_sampled': len(campaign.pairs),
+            'tubes_used': len(used),
+            'tubes_sealed': sum(1 for row in used if row['seal'] == 'SEALED'),
+            'in_depot': sum(1 for h in holders if h.startswith('depot/')),
+            'in_container': sum(1 for h in holders if h == 'lander/container'),
+            'launched': sum(1 for h in holders if h == 'mav/launched'),
+            'steps': len(steps),
+            'steps_failed': sum(1 for s in steps if not s['success']),
+            'faults': len(faults),
+            'faults_recovered': sum(1 for f in faults if f['state'] == 'RECOVERED'),
+            'helicopters_lost': len(campaign.dispatcher.failed),
+        },
+        'lost': dict(campaign.lost),
+        'tubes': tube_rows,
+        'faults': faults,
+        'steps': steps,
+    }

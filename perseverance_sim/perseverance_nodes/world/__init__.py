@@ -1,0 +1,35 @@
+# Copyright 2026 The Perseverance Sample Return Simulation Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Embedded world backend: SDF 1.9 -> MuJoCo, emulated Gazebo plugins, tube hand-offs, cameras.
+
+Modules (no rclpy anywhere here; the ROS node wraps ``engine.WorldEngine``):
+
+- ``sdf``: load a world, resolve ``model://`` includes and every pose (SDF 1.9 frame semantics).
+- ``mjcf``: convert to MJCF; unsupported SDF raises ``errors.UnsupportedSdfError``.
+- ``plugins``: DiffDrive, joint controllers, publishers, multicopter control, DetachableJoint.
+- ``handoff``: attach/detach of tubes with a distance tolerance (MuJoCo weld equalities).
+- ``engine``: ``WorldEngine`` (step, commands, state, hand-offs, offscreen cameras, RTF).
+
+Offscreen cameras
+-----------------
+Rendering is lazy: nothing GL-related happens until ``render_camera`` is called, so headless
+runs need no GL library.  MuJoCo picks its GL back-end from ``MUJOCO_GL`` when ``mujoco`` is first
+imported; this package sets ``MUJOCO_GL=egl`` unless the user chose otherwise, so import it
+before anything else imports mujoco (or export MUJOCO_GL yourself).  Debian 12 packages:
+
+- EGL (default, software via Mesa llvmpipe when there is no GPU): ``libegl1 libgl1
+  libegl-mesa0 libgl1-mesa-dri`` (libglvnd dispatch + Mesa EGL vendor + DRI drivers);
+- OSMesa (pure software fallback, ``MUJOCO_GL=osmesa``): ``libosmesa6``;
+- plus PyOpenGL from PyPI (``python3-opengl`` on Debian), which mujoco's GL contexts use.
+
+Heightmaps are read with Pillow (``python3-pil``; tested with Pillow 13.0.0 from PyPI).
+"""
+
+import os
+
+os.environ.setdefault('MUJOCO_GL', 'egl')
+
+from .errors import SdfError, UnsupportedSdfError  # noqa: E402,I100
+
+__all__ = ['SdfError', 'UnsupportedSdfError']

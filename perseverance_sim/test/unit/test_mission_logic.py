@@ -1,0 +1,182 @@
+# Copyright 2026 The Perseverance Sample Return Simulation Authors
+# SPDX-License-Identifier: Apache-2.0
+"""Unit tests of the campaign script, helicopter dispatch, faults and the report (dry runs)."""
+
+from dataclasses import replace
+import json
+
+from perseverance_nodes.common.facts import default_facts_path, load_mission_facts
+from perseverance_nodes.common.logic import FaultKind
+from perseverance_nodes.mission import logic as mission
+from perseverance_nodes.mission.dry_run import DryRun
+from perseverance_nodes.mission.scenario import load_scenario, parse_fault
+import pytest
+
+FACTS = load_mission_facts()
+QUICK = default_facts_path().parent / 'scenarios' / 'quick.yaml'
+
+
+def _run(scenario_path=None, faults=(), **kwargs):
+    """Dry-run a scenario with extra faults; return (run, report)."""
+    scenario = load_scenario(scenario_path, FACTS).with_overrides(faults=faults)
+    dry = DryRun(scenario, FACTS, **kwargs)
+    return dry, dry.run()
+
+
+def _actions(report):
+    """Return (action, description) of every step of a report."""
+    return [(s['action'], s['description']) for s in report['steps']]
+
+
+def test_default_campaign_succeeds_end_to_end():
+    """Check that default campaign succeeds end to end."""
+    dry, report = _run()
+    assert report['success'] and report['phase'] == 'SUCCEEDED'
+    assert report['ledger_problems'] == []
+    counts = report['counts']
+    assert counts['rocks_sampled'] == 9 and counts['launched'] == 19
+    assert counts['tubes_sealed'] == counts['tubes_used'] == 19
+    assert counts['faults'] == counts['faults_recovered'] == 2
+    assert report['paths'] == {'primary': 'succeeded', 'backup': 'succeeded'}
+    actions = [a for a, _ in _actions(report)]
+    # The campaign's order: sample, depot, hand over, fetch, launch.
+    assert actions[:4] == ['navigate', 'collect', 'cache', 'cache']
+    assert actions.index('deposit') < actions.index('handover') < actions.index('retrieve')
+    assert actions[-1] == 'launch'
+    assert actions.count('deposit') == 10 and actions.count('retrieve') == 10
+    assert actions.count('load') == 19
+    json.dumps(report)  # ready for JSON
+
+
+def test_mageik_seal_is_retried_and_recovered():
+    """Check that the Mageik seal is retried and the fault recovered."""
+    _, report = _run()
+    descriptions = [d for _, d in _actions(report)]
+    retry = [d for d in descriptions if d.startswith('retry seal of')]
+    assert len(retry) == 1
+    stuck = [f for f in report['faults'] if f['kind'] == 'SEAL_STUCK'][0]
+    assert stuck['state'] == 'RECOVERED' and stuck['target'] == retry[0].split()[-1]
+    tube = [t for t in report['tubes'] if t['tube_id'] == stuck['target']][0]
+    assert tube['sample_name'] == 'Mageik' and tube['seal'] == 'SEALED'
+
+
+def test_roubion_empty_core_is_returned_as_atmospheric():
+    """Check that the Roubion empty core is returned as atmospheric."""
+    _, report = _run()
+    roubion = [t for t in report['tubes'] if t['sample_name'] == 'Roubion']
+    assert sorted(t['content'] for t in roubion) == ['ATMOSPHERIC', 'ROCK_CORE']
+
+
+def test_same_seed_same_campaign_and_other_seed_other_cores():
+    """Check same seed, same campaign; another seed, other cores."""
+    _, first = _run()
+    _, again = _run()
+    assert first == again
+    scenario = load_scenario(None, FACTS).with_overrides(seed=2)
+    other = DryRun(scenario, FACTS).run()
+    # The steps do not depend on chance; what the rocks yield does.
+    assert _actions(other) == _actions(first)
+    assert [t['holder'] for t in other['tubes']] == [t['holder'] for t in first['tubes']]
+    assert ([t['core_length'] for t in other['tubes']]
+            != [t['core_length'] for t in first['tubes']])
+
+
+def test_helicopter_failure_is_taken_over_by_the_other_helicopter():
+    """Check that helicopter failure is taken over by the other helicopter."""
+    dry, report = _run(faults=['HELICOPTER_FAILURE@flight:3'])
+    assert report['success'] and report['ledger_problems'] == []
+    retrieves = [s for s in report['steps'] if s['action'] == 'retrieve']
+    failed = [s for s in retrieves if not s['success']]
+    assert len(failed) == 1 and failed[0]['error_code'] == 'HELICOPTER_FAILED'
+    tube = failed[0]['description'].split()[-1]
+    takeover = retrieves[retrieves.index(failed[0]) + 1]
+    assert takeover['description'].endswith(tube) and 'helicopter_2' in takeover['description']
+    assert all('helicopter_1' not in s['description'] for s in retrieves[3:])
+    assert report['counts']['helicopters_lost'] == 1
+    fault = [f for f in report['faults'] if f['kind'] == 'HELICOPTER_FAILURE'][0]
+    assert fault['state'] == 'RECOVERED' and fault['target'] == 'helicopter_1'
+    assert dry.ledger.current_holder(tube) == 'mav/launched'
+
+
+def test_primary_handover_failure_makes_the_depot_set_the_source():
+    """Check that primary handover failure makes the depot set the source."""
+    scenario = replace(load_scenario(None, FACTS), depot_retrieval='on_primary_failure')
+    report = DryRun(scenario, FACTS, forced_failures={('handover', 1): 'TOO_FAR_FROM_LANDER'}
+                    ).run()
+    assert report['paths'] == {'primary': 'failed', 'backup': 'succeeded'}
+    assert report['success']  # a twin of every rock came home from the depot
+    assert report['counts']['launched'] == 10
+    assert report['ledger_problems'] == []
+    nominal = DryRun(scenario, FACTS).run()
+    assert nominal['paths'] == {'primary': 'succeeded', 'backup': 'not_run'}
+    assert 'retrieve' not in [a for a, _ in _actions(nominal)]
+
+
+def test_losing_every_helicopter_leaves_depot_tubes_behind():
+    """Check that losing every helicopter leaves depot tubes behind."""
+    dry, report = _run(QUICK, faults=['HELICOPTER_FAILURE@flight:1'])
+    assert report['paths']['backup'] == 'failed'
+    assert len(report['lost']) == 2  # the whole depot set
+    for tube in report['lost']:
+        assert dry.ledger.current_holder(tube).startswith(('depot/', 'ground'))
+    assert report['counts']['launched'] == 2  # the on-board set still flies
+    assert report['success']  # one twin of each rock is enough
+    assert report['ledger_problems'] == []
+
+
+def test_drop_faults_are_recovered():
+    """Check that drop faults are recovered."""
+    _, report = _run(QUICK, faults=['TUBE_ON_END@drop:1', 'TUBE_IN_WHEEL_PATH@drop:2'])
+    states = {f['kind']: f['state'] for f in report['faults']}
+    assert states['TUBE_ON_END'] == states['TUBE_IN_WHEEL_PATH'] == 'RECOVERED'
+    assert report['success'] and report['ledger_problems'] == []
+
+
+def test_carousel_debris_failure_skips_the_rock():
+    """Check that carousel debris failure skips the rock."""
+    scenario = load_scenario(QUICK, FACTS).with_overrides(
+        faults=['CAROUSEL_DEBRIS@sample:montdenier'])
+    report = DryRun(scenario, FACTS, forced_failures={('collect', 1): 'CAROUSEL_BLOCKED'}).run()
+    assert report['counts']['rocks_sampled'] == 1
+    assert [f['state'] for f in report['faults'] if f['kind'] == 'CAROUSEL_DEBRIS'] == ['ACTIVE']
+    assert report['success']  # every rock actually cored has a twin home
+
+
+def test_campaign_protocol():
+    """Check the campaign protocol."""
+    scenario = load_scenario(QUICK, FACTS)
+    campaign = mission.Campaign(scenario, FACTS)
+    step = campaign.next_step(0.0)
+    assert step.action == mission.NAVIGATE and campaign.phase == mission.Phase.SAMPLING
+    assert campaign.next_step(1.0) is step  # the same step until it is completed
+    with pytest.raises(RuntimeError):
+        mission.Campaign(scenario, FACTS).complete(mission.StepResult(True), 0.0)
+    campaign.complete(mission.StepResult(False, 'TIMEOUT', 'stuck in sand'), 5.0)
+    assert campaign.next_step(5.0) is None
+    assert campaign.phase == mission.Phase.FAILED and 'stuck in sand' in campaign.failure
+    assert campaign.progress() == 1.0
+
+
+def test_dispatcher_round_robin_and_takeover():
+    """Check round-robin dispatch and takeover after a failed flight."""
+    flights = mission.assign_depot_tubes(['a', 'b', 'c', 'd', 'e'], 2, failures={3})
+    assert flights == [(1, 1, 'a'), (2, 2, 'b'), (3, 1, 'c'), (4, 2, 'c'), (5, 2, 'd'),
+                       (6, 2, 'e')]
+    assert mission.assign_depot_tubes(['a', 'b'], 1, failures={1}) == [(1, 1, 'a')]
+    three = mission.assign_depot_tubes(['a', 'b', 'c', 'd'], 3, failures={2})
+    assert [h for _, h, _ in three] == [1, 2, 3, 1, 3]
+
+
+def test_fault_schedule_states():
+    """Check the fault schedule states."""
+    schedule = mission.FaultSchedule([parse_fault('SEAL_STUCK@sample:mageik')])
+    record = schedule.armed('sample:mageik')[0]
+    assert record.fault_id == 'fault_0001' and record.kind == FaultKind.SEAL_STUCK
+    assert record.target == 'mageik'
+    schedule.fire(record, 10.0, target='tube_15')
+    assert schedule.active_count == 1 and schedule.armed('sample:mageik') == []
+    schedule.recover(record, 20.0, 'sealed')
+    assert record.state == mission.FaultState.RECOVERED and record.resolved_at == 20.0
+    assert schedule.clear('fault_0001', 30.0) and not schedule.clear('fault_0001', 31.0)
+    with pytest.raises(KeyError, match='fault_0009'):
+        schedule.get('fault_0009')
