@@ -14,12 +14,12 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+from contract_doc import load_contract
 import pytest
 import yaml
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_DIR = os.path.dirname(PACKAGE_DIR)
-CONTRACT = os.path.join(REPO_DIR, 'docs', 'world_contract.md')
 BRIDGE = os.path.join(PACKAGE_DIR, 'config', 'gz_bridge.yaml')
 WORLD = os.path.join(PACKAGE_DIR, 'worlds', 'jezero.sdf')
 MODELS_DIR = os.path.join(PACKAGE_DIR, 'models')
@@ -98,15 +98,6 @@ BRIDGE_KEYS = {'ros_topic_name', 'gz_topic_name', 'ros_type_name', 'gz_type_name
                'subscriber_queue', 'publisher_queue', 'lazy'}
 # A ROS 2 topic name: absolute, tokens of [A-Za-z0-9_] not starting with a digit.
 ROS_NAME = re.compile(r'^(/[A-Za-z_][A-Za-z0-9_]*)+$')
-
-
-def load_contract():
-    """Return the machine-readable block of docs/world_contract.md, parsed."""
-    with open(CONTRACT, encoding='utf-8') as handle:
-        text = handle.read()
-    match = re.search(r'<!-- world-contract -->\s*```yaml\n(.*?)```', text, re.S)
-    assert match, 'no <!-- world-contract --> yaml block in docs/world_contract.md'
-    return yaml.safe_load(match.group(1))
 
 
 def load_bridge():

@@ -14,22 +14,20 @@ Static checks of the world and models (no ROS, no Gazebo).
 import importlib.util
 import math
 import os
-import re
 import shutil
 import struct
 import subprocess
 import xml.etree.ElementTree as ET
 import zlib
 
+from contract_doc import load_contract
 import pytest
-import yaml
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_DIR = os.path.dirname(PACKAGE_DIR)
 MODELS_DIR = os.path.join(PACKAGE_DIR, 'models')
 WORLD = os.path.join(PACKAGE_DIR, 'worlds', 'jezero.sdf')
 MEDIA_DIR = os.path.join(PACKAGE_DIR, 'worlds', 'media')
-CONTRACT = os.path.join(REPO_DIR, 'docs', 'world_contract.md')
 GENERATOR = os.path.join(REPO_DIR, 'scripts', 'generate_heightmap.py')
 
 IGN = shutil.which('ign')
@@ -46,15 +44,6 @@ def _ign_env():
     for var in ('SDF_PATH', 'GZ_SIM_RESOURCE_PATH', 'IGN_GAZEBO_RESOURCE_PATH'):
         env[var] = os.pathsep.join(p for p in (MODELS_DIR, env.get(var, '')) if p)
     return env
-
-
-def load_contract():
-    """Return the machine-readable block of docs/world_contract.md, parsed."""
-    with open(CONTRACT, encoding='utf-8') as handle:
-        text = handle.read()
-    match = re.search(r'<!-- world-contract -->\s*```yaml\n(.*?)```', text, re.S)
-    assert match, 'no <!-- world-contract --> yaml block in docs/world_contract.md'
-    return yaml.safe_load(match.group(1))
 
 
 def load_generator():

@@ -52,6 +52,25 @@ def check_int(field, value, minimum, maximum, source=''):
     return value
 
 
+def check_joint_vector(label, names, limits, positions, tolerance=0.0):
+    """
+    Return ``positions`` as a tuple of floats: one finite value per joint, within its limits.
+
+    ``limits`` maps each name of ``names`` to ``(low, high)`` in rad; ``tolerance`` widens them
+    (for poses computed by IK that land on a limit up to rounding).
+    """
+    positions = tuple(positions)
+    if len(positions) != len(names):
+        raise ConfigError(label, positions, f'{len(names)} values for {", ".join(names)}')
+    for name, value in zip(names, positions):
+        low, high = limits[name]
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or not low - tolerance <= value <= high + tolerance):
+            raise ConfigError(name, value, f'[{low:.3f}, {high:.3f}] rad')
+    return tuple(float(value) for value in positions)
+
+
 def check_choice(field, value, choices, source=''):
     """Return ``value`` if it is one of ``choices``."""
     if value not in choices:

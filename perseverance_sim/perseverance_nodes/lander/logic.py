@@ -20,7 +20,7 @@ import numpy as np
 from ..common.geometry import Pose2D, wrap_angle
 from ..common.logic import GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM
 from ..common.timeline import Step, Timeline
-from ..common.validation import check_int, ConfigError, Refusal
+from ..common.validation import check_int, check_joint_vector, ConfigError, Refusal
 
 TRANSFER_ARM_JOINTS = tuple(f'sta_joint_{i}' for i in range(1, 8))
 
@@ -69,15 +69,8 @@ def _rotation(axis, angle):
 
 def validate_transfer_arm_joints(positions):
     """Return the 7 positions as a tuple if finite and within limits; else ConfigError."""
-    positions = tuple(positions)
-    if len(positions) != len(TRANSFER_ARM_JOINTS):
-        raise ConfigError('transfer arm joint positions', positions,
-                          f'{len(TRANSFER_ARM_JOINTS)} values for sta_joint_1..7')
-    for name, value in zip(TRANSFER_ARM_JOINTS, positions):
-        low, high = TRANSFER_ARM_LIMITS[name]
-        if not math.isfinite(value) or not low - 1e-9 <= value <= high + 1e-9:
-            raise ConfigError(name, value, f'[{low:.3f}, {high:.3f}] rad')
-    return tuple(float(value) for value in positions)
+    return check_joint_vector('transfer arm joint positions', TRANSFER_ARM_JOINTS,
+                              TRANSFER_ARM_LIMITS, positions, tolerance=1e-9)
 
 
 def forward_kinematics(joints):

@@ -11,7 +11,7 @@ model frame (on the ground below the chassis centre, x forward, z up).
 
 import math
 
-from ..common.validation import ConfigError, Refusal
+from ..common.validation import check_joint_vector, ConfigError, Refusal
 
 ARM_JOINTS = ('arm_shoulder_azimuth', 'arm_shoulder_elevation', 'arm_elbow', 'arm_wrist',
               'arm_turret')
@@ -75,16 +75,7 @@ def solve_drill_ik(forward, up):
 
 def validate_arm_joints(positions):
     """Return the positions as a tuple if there are five finite values within the joint limits."""
-    positions = tuple(positions)
-    if len(positions) != len(ARM_JOINTS):
-        raise ConfigError('arm joint positions', positions,
-                          f'{len(ARM_JOINTS)} values for {", ".join(ARM_JOINTS)}')
-    for name, value in zip(ARM_JOINTS, positions):
-        low, high = ARM_LIMITS[name]
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or not math.isfinite(value) or not low <= value <= high):
-            raise ConfigError(name, value, f'[{low}, {high}] rad')
-    return tuple(float(value) for value in positions)
+    return check_joint_vector('arm joint positions', ARM_JOINTS, ARM_LIMITS, positions)
 
 
 # Named poses (rad, in ARM_JOINTS order).
