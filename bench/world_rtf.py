@@ -8,7 +8,10 @@ Reports, for the converted world (the real worlds/jezero.sdf, or with --syntheti
 built from the test fixtures: rover, lander-sized box, 2 helicopters, 43 tubes in the rover and
 the real heightmap), the raw MuJoCo step rate, the engine's stepping rate (plugins at 100 Hz,
 rover driving, one helicopter hovering) and the same with the rover camera rendered at its
-update rate.  Run: python3 bench/world_rtf.py [--world F] [--synthetic] [--seconds S]
+update rate.  It then starts the ROS `world` node as a process (headless, real_time_factor 0,
+cameras off, then on) and measures its real-time factor from /clock against wall time, and the
+ratio node / raw MuJoCo.  Run: python3 bench/world_rtf.py [--world F] [--synthetic]
+[--seconds S] [--node-seconds S] [--no-node]
 """
 
 import argparse
@@ -21,6 +24,9 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'perseverance_sim'))
 
+from perseverance_nodes.common.domain import DomainLease  # noqa: E402
+from perseverance_nodes.common.processes import ProcessGroup  # noqa: E402
+from perseverance_nodes.common.ros_client import RosClient  # noqa: E402
 from perseverance_nodes.world import engine as engine_mod  # noqa: E402
 from perseverance_nodes.world import sdf as sdf_mod  # noqa: E402
 import mujoco  # noqa: E402,I100
@@ -99,12 +105,53 @@ def engine_rate(engine, seconds, rover, helicopter, camera):
     return sim / elapsed, frames
 
 
+def node_rate(world, model_dirs, seconds, cameras):
+    """
+    Real-time factor of the world node process: /clock advance over wall time.
+
+    The node runs headless at real_time_factor 0 on its own ROS domain (loopback discovery);
+    the window starts at the first /clock message, so loading the world is not counted.
+    """
+    from rosgraph_msgs.msg import Clock
+    lease = DomainLease()
+    extra_env = {'GZ_SIM_RESOURCE_PATH': os.pathsep.join(model_dirs)} if model_dirs else {}
+    group = ProcessGroup(tempfile.mkdtemp(prefix='world_rtf_node_'), domain_id=lease.domain_id,
+                         extra_env=extra_env)
+    probe = None
+    try:
+        group.start_node('world', ros_args=[
+            '-p', 'world_file:={}'.format(world), '-p', 'real_time_factor:=0.0',
+            '-p', 'cameras_enabled:={}'.format('true' if cameras else 'false')])
+        probe = RosClient(lease.domain_id, 'world_rtf_probe')
+        latest = []
+        probe.node.create_subscription(
+            Clock, '/clock', lambda msg: latest.append(msg.clock.sec + msg.clock.nanosec * 1e-9),
+            10)
+        probe.spin_until(lambda: latest or group.dead(), 60.0, '/clock from the world node')
+        if group.dead():
+            raise RuntimeError(group.report())
+        sim0, wall0 = latest[-1], time.perf_counter()
+        probe.spin_until(lambda: time.perf_counter() - wall0 >= seconds, seconds + 10.0,
+                         'the measurement window')
+        return (latest[-1] - sim0) / (time.perf_counter() - wall0)
+    finally:
+        if probe is not None:
+            probe.close()
+        codes = group.stop_all()
+        lease.release()
+        if any(codes.values()):
+            print('world node exit codes: {}'.format(codes))
+
+
 def main():
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--world', default=None)
     parser.add_argument('--synthetic', action='store_true')
     parser.add_argument('--seconds', type=float, default=20.0, help='simulated seconds per run')
+    parser.add_argument('--node-seconds', type=float, default=5.0,
+                        help='wall seconds per world node measurement')
+    parser.add_argument('--no-node', action='store_true', help='skip the ROS world node')
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix='world_rtf_')
     model_dirs = None
@@ -137,8 +184,8 @@ def main():
     print('tubes: {} ({} attached)'.format(len(tubes), attached))
     eng.step(int(1.0 / eng.timestep))  # settle
     heli = next((n for n in eng.model_names if n.startswith('helicopter')), None)
-    sps, rtf = raw_rate(eng, args.seconds)
-    print('raw mj_step:            {:8.0f} steps/s = {:6.1f} x real time'.format(sps, rtf))
+    sps, raw_rtf = raw_rate(eng, args.seconds)
+    print('raw mj_step:            {:8.0f} steps/s = {:6.1f} x real time'.format(sps, raw_rtf))
     rtf, _ = engine_rate(eng, args.seconds, rover, heli, None)
     print('engine, cameras off:    {:6.1f} x real time'.format(rtf))
     if eng.camera_names:
@@ -149,7 +196,16 @@ def main():
                 camera, rtf, frames))
         except engine_mod.RenderUnavailable as err:
             print('cameras on: unavailable ({})'.format(err))
+    has_cameras = bool(eng.camera_names)
     eng.close()
+    if args.no_node:
+        return
+    # The node: idle commands (nothing drives), all contract streams published, no subscribers
+    # but the probe's /clock.
+    for cameras in ([False, True] if has_cameras else [False]):
+        rtf = node_rate(world, model_dirs, args.node_seconds, cameras)
+        print('world node, cameras {:3s}: {:6.1f} x real time = {:.2f} x raw mj_step'.format(
+            'on' if cameras else 'off', rtf, rtf / raw_rtf))
 
 
 if __name__ == '__main__':

@@ -49,6 +49,10 @@ fi
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
+# Offscreen cameras of the embedded world render with EGL (Mesa's software renderer without a GPU).
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib 'libEGL.so.1 ' || missing+=(libegl1)
+have_lib 'libEGL_mesa.so.0 ' || missing+=(libegl-mesa0 libgl1-mesa-dri)
 if [ "$WITH_TEST_TOOLS" = 1 ]; then
   # `ign sdf -k` validates our SDF 1.9 (Gazebo itself cannot be installed here): the `ign` front
   # end comes from ignition-tools, its sdformat12 plugin from libsdformat-dev (Debian 12).

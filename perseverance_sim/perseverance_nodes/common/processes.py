@@ -38,7 +38,8 @@ class NodeProcess:
 
     def output(self):
         """Return everything the process printed so far."""
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         with open(self.log_path, 'rb') as log:
             return log.read().decode('utf-8', errors='replace')
 

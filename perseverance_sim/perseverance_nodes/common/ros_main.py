@@ -12,18 +12,25 @@ def spin_node(node_factory, args=None, threads=4):
     Create a node with `node_factory()` and spin it until shutdown; return the exit code.
 
     A MultiThreadedExecutor lets action execute callbacks wait on sim time and world state while
-    other callbacks (clock, cancel requests, subscriptions) keep running. SIGINT and an external
-    shutdown end the spin normally, so a clean stop exits 0.
+    other callbacks (clock, cancel requests, subscriptions) keep running. `threads=1` gives a
+    SingleThreadedExecutor instead, for nodes whose callbacks never wait on other callbacks and
+    that run Python threads of their own (the world's stepping thread): the multi-threaded
+    executor's dispatch contends for the GIL on every message. SIGINT and an external shutdown
+    end the spin normally, so a clean stop exits 0.
     """
     apply_localhost_default()  # before rclpy creates its context, which reads the environment
     import rclpy
-    from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+    from rclpy.executors import (ExternalShutdownException, MultiThreadedExecutor,
+                                 SingleThreadedExecutor)
 
     rclpy.init(args=sys.argv if args is None else args)
     node = None
     try:
         node = node_factory()
-        executor = MultiThreadedExecutor(num_threads=threads)
+        if threads == 1:
+            executor = SingleThreadedExecutor()
+        else:
+            executor = MultiThreadedExecutor(num_threads=threads)
         executor.add_node(node)
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):

@@ -3,13 +3,14 @@
 """
 Embedded world backend: SDF 1.9 -> MuJoCo, emulated Gazebo plugins, tube hand-offs, cameras.
 
-Modules (no rclpy anywhere here; the ROS node wraps ``engine.WorldEngine``):
+Modules (only ``node`` and ``ros_convert`` import rclpy; the rest is plain Python over MuJoCo):
 
 - ``sdf``: load a world, resolve ``model://`` includes and every pose (SDF 1.9 frame semantics).
 - ``mjcf``: convert to MJCF; unsupported SDF raises ``errors.UnsupportedSdfError``.
 - ``plugins``: DiffDrive, joint controllers, publishers, multicopter control, DetachableJoint.
-- ``handoff``: attach/detach of tubes with a distance tolerance (MuJoCo weld equalities).
+- ``handoff``: attach/detach of tubes with a distance tolerance (carried kinematically).
 - ``engine``: ``WorldEngine`` (step, commands, state, hand-offs, offscreen cameras, RTF).
+- ``node``: the ``world`` ROS node serving docs/world_contract.md; ``ros_convert`` its messages.
 
 Offscreen cameras
 -----------------

@@ -414,9 +414,10 @@ class _Converter:
                 gname))
         elem.set('contype', str(mask))
         elem.set('conaffinity', str(mask))
-        torsional = coll.surface.torsional
-        elem.set('friction', _fmt([coll.surface.mu, torsional or 0.005, 0.0001]))
-        elem.set('condim', '4' if torsional > 0 else '3')
+        torsional, rolling = coll.surface.torsional, coll.surface.rolling
+        elem.set('friction', _fmt([coll.surface.mu, torsional or 0.005, rolling or 0.0001]))
+        # condim 6 adds rolling resistance (a dropped tube would otherwise roll on forever).
+        elem.set('condim', '6' if rolling > 0 else '4' if torsional > 0 else '3')
         elem.set('rgba', '0.5 0.5 0.5 0.3')
         if _thickness(coll.geometry) < THIN:
             # A thin fast body (a dropped tube moves 1 cm per step) sinks into heightmap

@@ -337,8 +337,13 @@ class JointPositionController(_PdGroup):
         self.pds = [_JointPd(j, kp, kd, ki, imin, imax, cmd) for j in joints]
         self.initial = p.number('initial_position', 0.0)
         index = p.number('joint_index', 0)
-        self.topic = p.text('topic', '/model/{}/joint/{}/{}/cmd_pos'.format(
-            self.model_name, joints[0].split('::')[-1], int(index)))
+        # gz precedence: <topic>, else /model/<model>/<sub_topic>, else the indexed default.
+        default = '/model/{}/joint/{}/{}/cmd_pos'.format(
+            self.model_name, joints[0].split('::')[-1], int(index))
+        sub_topic = p.text('sub_topic')
+        if sub_topic:
+            default = '/model/{}/{}'.format(self.model_name, sub_topic.strip('/'))
+        self.topic = p.text('topic', default)
 
     def reset(self):
         """Target the initial position."""
@@ -513,7 +518,7 @@ class OdometryPublisher(Emulation):
         super().__init__(plugin, world)
         name = self.model_name
         self.odom_frame = plugin.text('odom_frame', '{}/odom'.format(name))
-        self.base_frame = plugin.text('robot_base_frame', name)
+        self.base_frame = plugin.text('robot_base_frame', '{}/base_footprint'.format(name))
         self.dimensions = int(plugin.number('dimensions', 2))
         self.rate = plugin.number('odom_publish_frequency', 50.0)
         self.topic = plugin.text('odom_topic', '/model/{}/odometry'.format(name))

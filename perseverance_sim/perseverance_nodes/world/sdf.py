@@ -126,6 +126,7 @@ class Surface:
     mu: float = 1.0
     mu2: float = 1.0
     torsional: float = 0.0
+    rolling: float = 0.0  # m: rolling resistance torque / normal force (bullet rolling_friction)
     restitution: float = 0.0
     collide_bitmask: int = 0xFFFF
     collide_without_contact: bool = False
@@ -914,6 +915,8 @@ class _Loader:
             elif bullet is not None:
                 s.mu = _float(bullet, 'friction', 1.0)
                 s.mu2 = _float(bullet, 'friction2', s.mu)
+            if bullet is not None:
+                s.rolling = _float(bullet, 'rolling_friction', 0.0)
             torsional = friction.find('torsional')
             if torsional is not None:
                 s.torsional = _float(torsional, 'coefficient', 1.0) * \

@@ -1,0 +1,97 @@
+# Copyright 2026 The Perseverance Sample Return Simulation Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+The simulated Jezero world behind the world contract (docs/world_contract.md), either backend.
+
+  ros2 launch perseverance_sim world.launch.py                       # embedded MuJoCo, headless
+  ros2 launch perseverance_sim world.launch.py real_time_factor:=1.0 # real time, for teleop
+  ros2 launch perseverance_sim world.launch.py backend:=gazebo       # gz-sim Harmonic + bridge
+  ros2 launch perseverance_sim world.launch.py backend:=gazebo headless:=true
+
+embedded: the `world` node (it publishes /clock, so it runs on wall time itself).
+gazebo: ros_gz_sim's gz_sim.launch.py on the same SDF, with GZ_SIM_RESOURCE_PATH set to the
+package's models/, and one ros_gz_bridge parameter_bridge configured by config/gz_bridge.yaml.
+The contract's /world/attach_tube, /world/detach_tube and /world/tube_poses need a hand-off
+adapter node on the Gazebo side (described in the contract); it does not exist yet, so with
+backend:=gazebo those three are not served.
+"""
+
+from launch import LaunchDescription
+from launch.actions import (AppendEnvironmentVariable, DeclareLaunchArgument, GroupAction,
+                            IncludeLaunchDescription)
+from launch.conditions import IfCondition
+from launch.launch_description_sources import PythonLaunchDescriptionSource
+from launch.substitutions import (EqualsSubstitution, LaunchConfiguration, PathJoinSubstitution,
+                                  PythonExpression)
+from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
+
+
+def generate_launch_description():
+    """Declare the arguments and both backends; `backend` picks one."""
+    share = FindPackageShare('perseverance_sim')
+    backend = LaunchConfiguration('backend')
+    world = LaunchConfiguration('world')
+    headless = LaunchConfiguration('headless')
+
+    arguments = [
+        DeclareLaunchArgument(
+            'backend', default_value='embedded', choices=['embedded', 'gazebo'],
+            description='embedded: the MuJoCo world node (no Gazebo needed); '
+                        'gazebo: gz-sim Harmonic with ros_gz_bridge'),
+        DeclareLaunchArgument(
+            'world', default_value=PathJoinSubstitution([share, 'worlds', 'jezero.sdf']),
+            description='SDF world file (both backends)'),
+        DeclareLaunchArgument(
+            'real_time_factor', default_value='0.0',
+            description='embedded: sim time / wall time, 0.0 = as fast as possible, 1.0 = real '
+                        'time (write a float: 1.0, not 1)'),
+        DeclareLaunchArgument(
+            'cameras_enabled', default_value='false',
+            description='embedded: render and publish the camera images'),
+        DeclareLaunchArgument(
+            'clock_rate', default_value='50.0',
+            description='embedded: /clock messages per second of sim time (Hz)'),
+        DeclareLaunchArgument(
+            'headless', default_value='false', choices=['true', 'false'],
+            description='gazebo: server only with headless rendering (-s --headless-rendering)'),
+    ]
+
+    embedded = GroupAction(
+        condition=IfCondition(EqualsSubstitution(backend, 'embedded')),
+        actions=[
+            Node(
+                package='perseverance_sim', executable='world', name='world', output='screen',
+                parameters=[{
+                    'use_sim_time': False,  # it is the clock
+                    'world_file': world,
+                    'real_time_factor': LaunchConfiguration('real_time_factor'),
+                    'cameras_enabled': LaunchConfiguration('cameras_enabled'),
+                    'clock_rate': LaunchConfiguration('clock_rate'),
+                }]),
+        ])
+
+    headless_args = PythonExpression(
+        ["' -s --headless-rendering' if '", headless, "' == 'true' else ''"])
+    gazebo = GroupAction(
+        condition=IfCondition(EqualsSubstitution(backend, 'gazebo')),
+        actions=[
+            AppendEnvironmentVariable('GZ_SIM_RESOURCE_PATH',
+                                      PathJoinSubstitution([share, 'models'])),
+            IncludeLaunchDescription(
+                PythonLaunchDescriptionSource(
+                    PathJoinSubstitution([FindPackageShare('ros_gz_sim'), 'launch',
+                                          'gz_sim.launch.py'])),
+                # on_exit_shutdown: Jazzy's gz_sim.launch.py treats any value as true.
+                launch_arguments={'gz_args': [world, ' -r', headless_args],
+                                  'on_exit_shutdown': 'true'}.items()),
+            Node(
+                package='ros_gz_bridge', executable='parameter_bridge', name='gz_bridge',
+                output='screen',
+                parameters=[{
+                    'config_file': PathJoinSubstitution([share, 'config', 'gz_bridge.yaml']),
+                    'use_sim_time': True,
+                }]),
+        ])
+
+    return LaunchDescription(arguments + [embedded, gazebo])
