@@ -23,7 +23,9 @@ Mapping (SDF -> MuJoCo):
   ``Conversion.apply``), so MuJoCo's own normalisation never distorts the terrain;
 - collision shapes thinner than 4 cm (tubes) get the stiffest stable contact (time constant
   two steps, geom priority 1): at the 4 ms step a falling tube would otherwise sink into the
-  heightmap's prisms and stay there;
+  heightmap's prisms and stay there; thin cylinders longer than 8 cm collide as their inscribed
+  ellipsoid (see ``_Converter.thin_cylinder_as_ellipsoid``: MuJoCo's per-prism heightmap
+  contacts threw dropped tubes metres);
 - explicit ``<frame>`` elements -> sites; camera sensors -> cameras (SDF cameras look along +x
   with z up, MuJoCo cameras along -z with y up); world lights -> lights.
 """
@@ -424,7 +426,33 @@ class _Converter:
             # prisms with the default 20 ms contact; the stiffest stable contact keeps it out.
             elem.set('solref', '{:.6g} 1'.format(2 * self.timestep))
             elem.set('priority', '1')
+            if coll.geometry.type == 'cylinder' and coll.geometry.length > 2 * THIN:
+                self.thin_cylinder_as_ellipsoid(elem, coll.geometry, gname)
         self.conv.collision_geoms.setdefault(link.scoped_name, []).append((gname, mask))
+
+    def thin_cylinder_as_ellipsoid(self, elem, geo, gname):
+        """
+        Collide a thin, long cylinder (a sample tube) as its inscribed ellipsoid (MuJoCo only).
+
+        MuJoCo tests a heightmap as separate triangular prisms, one contact per prism, with
+        the minimum-penetration direction of that prism alone (EPA).  A tube falling flat
+        from the rover belly moves 10 mm per 4 ms step at impact, more than its 8.5 mm
+        radius, so when it lands along or across a prism edge (the 0.94 m grid lines and cell
+        diagonals of jezero's heightmap) the cheapest way out of one prism is through the
+        internal side wall it shares with its neighbour: a horizontal normal.  MuJoCo then
+        re-aims cylinder normals radially through the contact point, so the tube got sideways
+        kicks and spin and was thrown metres (2.6 m at (30.0, 17.91), which lies on a grid
+        line).  Stiffer contacts, margins and MPR instead of EPA only made it rarer.  The
+        inscribed ellipsoid (semi-axes r, r, L/2) is smooth, so MuJoCo's ellipsoid normal
+        correction follows the true surface: lying down it touches the ground along the same
+        circle, rests at the same height and rolls the same way; its ends are rounded, so a
+        tube cannot stand on an end (nothing in the mission stands one up).  Gazebo keeps the
+        SDF cylinder (DART + Bullet tests the heightmap as triangles, with no side walls).
+        """
+        elem.set('type', 'ellipsoid')
+        elem.set('size', _fmt([geo.radius, geo.radius, geo.length / 2]))
+        self.conv.notes.append('collision {}: thin cylinder collides as its inscribed '
+                               'ellipsoid (MuJoCo heightmap contacts)'.format(gname))
 
     def add_visual(self, body, link, vis, body_pose):
         if vis.geometry is None:
