@@ -8,11 +8,15 @@ Interfaces:
   sub     /tube_inventory (TubeInventory, transient local)        what each tube holds (ledger)
   sub     /faults         (Fault, transient local)                SEAL_STUCK faults to apply
   pub     ~/tube_state    (TubeState)                              a tube's state when it changes
+  client  /tube_ledger/record (RecordCustody)                      the seal (or its failure) of
+                                                                   each tube, when a ledger runs
 """
 
 from perseverance_interfaces.action import CacheSample
-from perseverance_interfaces.msg import Fault, TubeInventory, TubeState
+from perseverance_interfaces.msg import CustodyEvent, Fault, TubeInventory, TubeState
+from perseverance_interfaces.srv import RecordCustody
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
@@ -21,6 +25,7 @@ from ..common.action_server import finish, play_timeline, SingleGoalActionServer
 from ..common.facts import load_mission_facts
 from ..common.logic import Content, FaultKind, TubeKind
 from ..common.ros_main import spin_node
+from ..common.service_call import call_service, ServiceCallError
 from ..common.validation import Refusal
 
 # State that late joiners need: keep the last message(s) for them.
@@ -35,6 +40,7 @@ ERROR_CODES = {
     'TUBE_NOT_IN_CACHE': CacheSample.Result.ERROR_TUBE_NOT_IN_CACHE,
     'NO_SEALS_LEFT': CacheSample.Result.ERROR_NO_SEALS_LEFT,
 }
+LEDGER_TIMEOUT = 5.0  # s of wall time for the ledger to answer a custody record
 
 
 class CachingAssemblyNode(Node):
@@ -62,6 +68,8 @@ class CachingAssemblyNode(Node):
         self.state_pub = self.create_publisher(TubeState, '~/tube_state', 10)
         self.create_subscription(TubeInventory, '/tube_inventory', self._on_inventory, LATCHED)
         self.create_subscription(Fault, '/faults', self._on_fault, FAULT_QOS)
+        self.record_client = self.create_client(RecordCustody, '/tube_ledger/record',
+                                                callback_group=ReentrantCallbackGroup())
         self.server = SingleGoalActionServer(self, CacheSample, '~/cache_sample', self._execute)
         self.get_logger().info('caching assembly ready: {} tubes, {} seals'.format(
             len(self.assembly.inventory.tubes()), self.assembly.dispensers.total))
@@ -126,11 +134,36 @@ class CachingAssemblyNode(Node):
         result.volume = plan.volume
         result.bore_sweep_passes = plan.bore_sweep_passes
         self.state_pub.publish(self._tube_state(record))
+        self._record_custody(record, plan.sealed)
         if plan.seal_stuck:
             self.get_logger().warning(
                 '{}: seal did not leave dispenser {} ({:.0f} N); stored unsealed for a retry'
                 .format(tube_id, plan.dispenser, plan.insertion_force))
         return finish(goal_handle, result)
+
+    def _record_custody(self, record, sealed):
+        """Report the seal (or its failure) to the tube ledger, if one is running."""
+        if not self.record_client.service_is_ready():
+            self.get_logger().warning('no tube ledger: the seal of {} is not recorded'.format(
+                record.tube_id), throttle_duration_sec=60.0)
+            return
+        request = RecordCustody.Request()
+        request.event = CustodyEvent(
+            tube_id=record.tube_id, from_holder='rover/caching_assembly',
+            to_holder='rover/caching_assembly', action='seal' if sealed else 'seal_failed',
+            actor=self.get_fully_qualified_name())
+        request.event.header.stamp = self.get_clock().now().to_msg()
+        request.state = self._tube_state(record)
+        request.fields = ['seal', 'content']
+        try:
+            response = call_service(self.record_client, request, LEDGER_TIMEOUT,
+                                    'seal of ' + record.tube_id)
+        except ServiceCallError as error:
+            self.get_logger().error('{}: not recorded'.format(error))
+            return
+        if not response.success:
+            self.get_logger().error('tube ledger refused the seal of {}: {}'.format(
+                record.tube_id, response.error_msg))
 
     @staticmethod
     def _tube_state(record):

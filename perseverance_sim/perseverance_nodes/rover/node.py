@@ -69,6 +69,7 @@ from ..common.facts import load_mission_facts
 from ..common.logic import (DEPOT_SAMPLES_BY_KEY, FaultKind, ROVER_CACHING_ASSEMBLY,
                             tube_index)
 from ..common.ros_main import spin_node
+from ..common.service_call import call_service, ServiceCallError
 from ..common.validation import ConfigError, Refusal
 from ..lander.logic import LanderSite
 from ..mission.scenario import load_scenario
@@ -359,17 +360,11 @@ class RoverNode(Node):
         return self._tube_poses.poses[tube_index(tube_id) - 1]
 
     def _call(self, client, request, what):
-        """Call a service from an action thread; Refusal TIMEOUT / WORLD when it fails."""
-        if not client.wait_for_service(timeout_sec=SERVICE_TIMEOUT):
-            raise Refusal('TIMEOUT', '{} is not available ({}, waited {:.0f} s)'.format(
-                client.srv_name, what, SERVICE_TIMEOUT))
-        done = threading.Event()
-        future = client.call_async(request)
-        future.add_done_callback(lambda _future: done.set())
-        if not done.wait(SERVICE_TIMEOUT):
-            raise Refusal('TIMEOUT', '{} did not answer within {:.0f} s ({})'.format(
-                client.srv_name, SERVICE_TIMEOUT, what))
-        return future.result()
+        """Call a service from an action thread; Refusal TIMEOUT when it does not answer."""
+        try:
+            return call_service(client, request, SERVICE_TIMEOUT, what)
+        except ServiceCallError as error:
+            raise Refusal('TIMEOUT', str(error)) from error
 
     def _record(self, tube_id, from_holder, to_holder, action, position, changes=None):
         """Record one custody event with the tube ledger; Refusal WORLD when it refuses."""
