@@ -3,7 +3,17 @@
 """
 `perseverance-sim`: run the simulation without `ros2 launch`.
 
-    perseverance-sim campaign [--seed N] [--out DIR]    bring the nodes up and run the campaign
+    perseverance-sim campaign [--scenario F] [--seed N] [--helicopters N] [--fault KIND@WHEN ...]
+                              [--out DIR] [--real-time-factor X]
+        start the embedded world and every node, run the campaign headless with a live progress
+        display, write report.json, the ledger database, the event log and every process's log
+        into DIR, and exit 0 only when the campaign succeeded (mission/campaign_runner.py)
+
+    perseverance-sim teleop [--speed V] [--attach]
+        start the world at real time with the rover and drive it from the keyboard
+
+    perseverance-sim world [--real-time-factor X] [-- NODE ARGS]
+        run only the embedded world, serving the world contract
 
 Every process it starts runs with loopback-only discovery (ROS_AUTOMATIC_DISCOVERY_RANGE) and a
 ROS_DOMAIN_ID of its own unless the user set one, so two runs on one machine never mix.
@@ -30,15 +40,56 @@ def build_parser():
     sub = parser.add_subparsers(dest='command', required=True)
 
     campaign = sub.add_parser(
-        'campaign', help='start every node and run the sample-return campaign headless')
+        'campaign', help='start every node and run the sample-return campaign headless',
+        description='Start the embedded world and every node, run a campaign headless and '
+                    'keep its report, ledger database, event log and logs. Exit code 0 only '
+                    'when the campaign succeeded and every process exited cleanly.')
+    campaign.add_argument('--scenario', default='',
+                          help='scenario YAML (default: the packaged config/scenarios/'
+                               'default.yaml; config/scenarios/quick.yaml is a short one)')
     campaign.add_argument('--seed', type=int, default=1,
                           help='random seed; the same seed gives the same outcome (default 1)')
+    campaign.add_argument('--helicopters', type=int, default=0,
+                          help="helicopters to fly (default: the scenario's count)")
+    campaign.add_argument('--fault', action='append', default=[], metavar='KIND@WHEN',
+                          help='arm a fault, e.g. SEAL_STUCK@sample:mageik, '
+                               'TUBE_ON_END@drop:2, HELICOPTER_FAILURE@flight:3 (repeatable)')
     campaign.add_argument('--out', default=None,
                           help='directory for logs and results (default ./runs/<timestamp>)')
+    campaign.add_argument('--real-time-factor', type=float, default=0.0,
+                          help='world pacing, sim time / wall time; 0 = as fast as possible '
+                               '(default)')
+    campaign.add_argument('--duration-scale', type=float, default=None,
+                          help='factor on the nominal step durations (coring, sealing, arm '
+                               'moves, recharging) of mission_facts.yaml; default 0.01')
     campaign.add_argument('--domain-id', type=int, default=None,
                           help='ROS_DOMAIN_ID for the run (default: $ROS_DOMAIN_ID or a free id)')
-    campaign.add_argument('--timeout', type=float, default=300.0,
-                          help='give up after this many seconds of wall time (default 300)')
+    campaign.add_argument('--timeout', type=float, default=3600.0,
+                          help='give up after this many seconds of wall time (default 3600)')
+
+    teleop = sub.add_parser(
+        'teleop', help='drive the rover from the keyboard',
+        description='Start the world at real time with the rover, caching assembly and tube '
+                    'ledger, then drive from this terminal (keys are shown on screen). '
+                    'teleop_twist_keyboard works too: it publishes on /rover/cmd_vel.')
+    teleop.add_argument('--speed', type=float, default=0.5,
+                        help='rover speed limit (m/s; default 0.5; the real rover: 0.042)')
+    teleop.add_argument('--real-time-factor', type=float, default=1.0,
+                        help='world pacing, sim time / wall time (default 1.0)')
+    teleop.add_argument('--attach', action='store_true',
+                        help='only the keyboard UI, for a simulation that is already running')
+    teleop.add_argument('--out', default=None,
+                        help='directory for the logs (default ./runs/<timestamp>)')
+
+    world = sub.add_parser(
+        'world', help='run only the embedded world (the world contract) in the foreground',
+        description='Run the world node: MuJoCo over worlds/jezero.sdf, serving the topics and '
+                    'services of docs/world_contract.md. Extra arguments after -- go to the '
+                    'node, e.g. -- --ros-args -p cameras_enabled:=true')
+    world.add_argument('--real-time-factor', type=float, default=1.0,
+                       help='sim time / wall time; 0 = as fast as possible (default 1.0)')
+    world.add_argument('node_args', nargs=argparse.REMAINDER,
+                       help='arguments passed to the world node')
     return parser
 
 
@@ -47,14 +98,27 @@ def main(argv=None):
     apply_localhost_default()
     args = build_parser().parse_args(argv)
     if args.command == 'campaign':
-        from perseverance_nodes.mission.bringup import bring_up
-        out = os.path.abspath(args.out or _default_run_dir())
-        print('perseverance-sim campaign: bringing up the nodes (logs in {})'.format(out))
-        # The chain's mission control arrives with the sample-return chain; until then the run
-        # proves every existing node starts, serves its interface and stops cleanly.
-        code = bring_up(out, seed=args.seed, domain_id=args.domain_id, timeout=args.timeout)
-        print('perseverance-sim campaign: {}'.format('done' if code == 0 else 'FAILED'))
-        return code
+        from perseverance_nodes.mission import campaign_runner
+        options = campaign_runner.CampaignArgs(
+            out=os.path.abspath(args.out or _default_run_dir()), scenario=args.scenario,
+            seed=args.seed, helicopters=args.helicopters, faults=tuple(args.fault),
+            real_time_factor=args.real_time_factor, domain_id=args.domain_id,
+            timeout=args.timeout)
+        if args.duration_scale is not None:
+            options.duration_scale = args.duration_scale
+        return campaign_runner.run_campaign(options)
+    if args.command == 'teleop':
+        from perseverance_nodes.teleop.session import run_teleop_session
+        return run_teleop_session(os.path.abspath(args.out or _default_run_dir()),
+                                  real_time_factor=args.real_time_factor,
+                                  rover_speed=args.speed, attach=args.attach)
+    if args.command == 'world':
+        from perseverance_nodes.world.node import main as world_main
+        extra = [a for a in args.node_args if a != '--']
+        if '--ros-args' not in extra:
+            extra.append('--ros-args')
+        return world_main(['world'] + extra + [
+            '-p', 'real_time_factor:={}'.format(float(args.real_time_factor))])
     return 2
 
 

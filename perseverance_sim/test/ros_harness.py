@@ -49,3 +49,15 @@ class RosTestRig:
             return self.processes.stop_all()
         finally:
             self.lease.release()
+
+
+class Latest:
+    """Keep the last message of a topic."""
+
+    def __init__(self, probe, msg_type, topic, qos=10):
+        """Subscribe."""
+        self.msg = None
+        probe.node.create_subscription(msg_type, topic, self._on_msg, qos)
+
+    def _on_msg(self, msg):
+        self.msg = msg

@@ -9,6 +9,7 @@ Invalid goals are accepted and then aborted at once with `success=False`, an `er
 `error_msg` naming the field and value, because a plain rejection carries no reason.
 """
 
+import inspect
 import threading
 
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
@@ -23,12 +24,18 @@ class SingleGoalActionServer:
     """An ActionServer that runs one goal at a time and accepts cancel requests."""
 
     def __init__(self, node, action_type, name, execute):
-        """Serve `action_type` on `name`; `execute(goal_handle)` returns the result message."""
+        """
+        Serve `action_type` on `name`; `execute(goal_handle)` returns the result message.
+
+        `execute` may be a coroutine function (``async def``): it then runs as a task of the
+        executor, so a single-threaded executor can serve the goal while it awaits.
+        """
         self._node = node
         self._busy = threading.Lock()
         self._execute = execute
+        run = self._run_async if inspect.iscoroutinefunction(execute) else self._run
         self.server = ActionServer(
-            node, action_type, name, execute_callback=self._run,
+            node, action_type, name, execute_callback=run,
             goal_callback=self._on_goal, cancel_callback=lambda _request: CancelResponse.ACCEPT,
             callback_group=ReentrantCallbackGroup())
 
@@ -42,6 +49,10 @@ class SingleGoalActionServer:
     def _run(self, goal_handle):
         with self._busy:
             return self._execute(goal_handle)
+
+    async def _run_async(self, goal_handle):
+        with self._busy:
+            return await self._execute(goal_handle)
 
     def destroy(self):
         """Destroy the underlying server."""

@@ -35,6 +35,12 @@ def spin_node(node_factory, args=None, threads=4):
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:
+        # SIGINT shuts the context down asynchronously; an executor that is building its wait
+        # set at that moment raises RCLError ("context is not valid") instead of
+        # ExternalShutdownException. That is still a clean stop; anything else is an error.
+        if rclpy.ok():
+            raise
     finally:
         if node is not None:
             node.destroy_node()

@@ -502,7 +502,7 @@ class _Sortie:
         elif leg == FlightLeg.DRIVE:
             self._hover_taxi(self._grasp_spot(), self.node.position_tolerance)
         elif leg == FlightLeg.GRASP:
-            self._grasp()
+            self._grasp_with_reapproach()
         elif leg == FlightLeg.RELEASE:
             self._release()
         elif leg == FlightLeg.CLEAR:
@@ -665,6 +665,23 @@ class _Sortie:
         return (tube[0] - GRASP_REACH * math.cos(yaw), tube[1] - GRASP_REACH * math.sin(yaw))
 
     # -- hand-offs --------------------------------------------------------------------------
+
+    def _grasp_with_reapproach(self, attempts=3):
+        """
+        Grasp; when the world finds the tube out of tolerance, hover-taxi to it again and retry.
+
+        A touchdown can end a few decimetres off (a tube left where another helicopter came
+        down lies among its wheels); the tube's measured pose gives a fresh grasp spot.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._grasp()
+            except SortieEnded as ended:
+                if ended.code != 'GRASP_FAILED' or attempt == attempts:
+                    raise
+                self.node.get_logger().warning('{}; re-approaching ({}/{})'.format(
+                    ended.message, attempt, attempts - 1))
+                self._hover_taxi(self._grasp_spot(), self.node.position_tolerance)
 
     def _grasp(self):
         """Arm down, attach within tolerance (the world decides), record, arm up."""

@@ -163,8 +163,10 @@ class TubeLedger:
     def __init__(self, path):
         """Open (or create) the database at ``path`` (``':memory:'`` for a throw-away one)."""
         self.path = str(path)
-        # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+        # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE. The
+        # connection may be used from any thread (a ROS executor's pool); callers serialise.
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0,
+                                   check_same_thread=False)
         self._db.execute('PRAGMA journal_mode=WAL')
         self._db.execute('PRAGMA foreign_keys=ON')
         self._db.execute('PRAGMA synchronous=NORMAL')  # WAL keeps it crash-safe
@@ -224,16 +226,25 @@ class TubeLedger:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def record(self, event):
+    def record(self, event, verify=False):
         """Append one event atomically and return its ``RecordedEvent``; raise CustodyError."""
-        return self.record_many([event])[0]
+        return self.record_many([event], verify)[0]
 
-    def record_many(self, events):
-        """Append several events in one transaction: all are written, or none."""
+    def record_many(self, events, verify=False):
+        """
+        Append several events in one transaction: all are written, or none.
+
+        With ``verify`` the whole database is checked with ``verify_invariant`` inside the
+        transaction, and any problem refuses the batch (INVALID_EVENT) and rolls it back.
+        """
         recorded = []
         with self._transaction():
             for event in events:
                 recorded.append(self._apply(event))
+            problems = self.verify_invariant() if verify else []
+            if problems:
+                raise CustodyError('INVALID_EVENT', 'the event would break the custody '
+                                   'invariant: ' + '; '.join(problems[:3]))
         return recorded
 
     def _apply(self, event):

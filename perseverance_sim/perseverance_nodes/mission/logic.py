@@ -35,6 +35,8 @@ COLLECT = 'collect'      # rover CollectSample
 CACHE = 'cache'          # caching_assembly CacheSample
 DEPOSIT = 'deposit'      # rover DepositTube
 HANDOVER = 'handover'    # rover HandOverTube
+HANDOVER_PARKING_TOLERANCE = 0.1  # m, rover to its hand-over pose (see _primary)
+APPROACH_RUN = 4.0  # m driven straight along the wanted heading before a stop (see _navigate)
 RETRIEVE = 'retrieve'    # helicopter_N RetrieveTube
 LOAD = 'load'            # lander LoadTube
 LAUNCH = 'launch'        # lander LaunchMav
@@ -338,12 +340,24 @@ class Campaign:
 
     def _navigate(self, phase, x, y, why, tolerance=None, heading=None):
         """
-        Yield a NavigateTo step; return its result (the rover position follows on success).
+        Yield NavigateTo steps; return the last result (the rover position follows on success).
 
-        ``heading`` (rad) is the yaw wanted on arrival, or None when any yaw will do; NavigateTo
-        has no such field, so the rover node turns in place after arriving.
+        ``heading`` (rad) is the yaw wanted on arrival, or None when any yaw will do. NavigateTo
+        has no heading field, and a six-wheeled skid-steer turns poorly in place, so a heading is
+        reached by driving: first to a point APPROACH_RUN metres short of the target along the
+        heading, then straight on to the target.
         """
         tolerance = tolerance or self.facts.rover.arrival_tolerance
+        if heading is not None:
+            approach = (x - APPROACH_RUN * math.cos(heading), y - APPROACH_RUN * math.sin(heading))
+            if math.dist(self._rover, approach) > APPROACH_RUN:  # not already lined up
+                result = yield self._step(
+                    phase, NAVIGATE, f'line up for {why}', target=approach,
+                    tolerance=self.facts.rover.arrival_tolerance,
+                    max_speed=self.scenario.rover_speed, heading=None)
+                if not result.success:
+                    return result
+                self._rover = approach
         result = yield self._step(phase, NAVIGATE, f'drive to {why}', target=(x, y),
                                   tolerance=tolerance, max_speed=self.scenario.rover_speed,
                                   heading=heading)
@@ -474,7 +488,10 @@ class Campaign:
         """Drive to the lander and hand over the on-board set, loading each tube."""
         park = self.site.rover_handover_pose()
         rack = self.site.rover_rack_point()
+        # Park tightly: the far end of the rack is within the transfer arm's reach only when
+        # the rover stands within about 0.2 m of the hand-over pose.
         result = yield from self._navigate(Phase.PRIMARY_HANDOVER, park.x, park.y, 'the lander',
+                                           tolerance=HANDOVER_PARKING_TOLERANCE,
                                            heading=park.yaw)
         if not result.success:
             self.paths['primary'] = 'failed'

@@ -1,27 +1,56 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
-"""The README's run command, as a user runs it: `perseverance-sim campaign`."""
+"""
+The README's run command, as a user runs it: `perseverance-sim campaign`.
 
-import os
+A whole campaign through the command is test_campaign.py; here, what the command does before
+it starts anything: options are checked against the scenario, and nodes that are not available
+are named.
+"""
+
 import subprocess
 import sys
 
-from perseverance_nodes.common.domain import DomainLease
 from perseverance_nodes.common.ros_env import ros_environment
+from perseverance_nodes.mission.bringup import node_table, NodeSpec, RunOptions, split_available
 
 
-def test_campaign_command_brings_nodes_up_and_exits_0(tmp_path):
-    """Every node starts, serves its interface and stops with exit code 0; logs are kept."""
-    lease = DomainLease()
-    try:
-        env = ros_environment(domain_id=lease.domain_id)
-        run = subprocess.run(
-            [sys.executable, '-m', 'perseverance_nodes.cli', 'campaign', '--out', str(tmp_path),
-             '--timeout', '60'], env=env, capture_output=True, text=True, timeout=120)
-    finally:
-        lease.release()
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert 'ready     caching_assembly' in run.stdout
-    assert 'exit code 0' in run.stdout
-    log = os.path.join(str(tmp_path), 'logs', 'caching_assembly.log')
-    assert 'caching assembly ready: 43 tubes' in open(log).read()
+def _cli(*args, timeout=60):
+    return subprocess.run([sys.executable, '-m', 'perseverance_nodes.cli', 'campaign', *args],
+                          env=ros_environment(), capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_lists_the_campaign_options():
+    """The options of the README's command are all there."""
+    run = _cli('--help')
+    assert run.returncode == 0
+    for option in ('--scenario', '--seed', '--helicopters', '--fault', '--out',
+                   '--real-time-factor'):
+        assert option in run.stdout
+
+
+def test_bad_options_are_refused_naming_them_before_anything_starts(tmp_path):
+    """Exit code 2 and a message naming the field; no process started, no run directory."""
+    cases = [(['--scenario', str(tmp_path / 'missing.yaml')], 'missing.yaml'),
+             (['--fault', 'SEAL_STUCK@flight:1'], 'trigger'),
+             (['--fault', 'SEAL_STUCK@sample:olympus'], 'olympus'),
+             (['--fault', 'HELICOPTER_FAILURE@flight:40'], 'flight:1..10'),
+             (['--helicopters', '7'], 'helicopters')]
+    for args, field in cases:
+        out = tmp_path / 'run'
+        run = _cli(*args, '--out', str(out))
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert field in run.stdout, run.stdout
+        assert 'started' not in run.stdout and not out.exists()
+
+
+def test_nodes_that_do_not_import_are_named():
+    """The bring-up table keeps the nodes that import and names the others with the reason."""
+    ghost = NodeSpec('ghost', 'perseverance_nodes.ghost.node', ready=('topic', '/x', 'a.b.C'))
+    table = node_table(RunOptions(out_dir='.', helicopters=2))
+    available, missing = split_available(table + [ghost])
+    assert 'ghost' in missing and 'ModuleNotFoundError' in missing['ghost']
+    assert ghost not in available
+    assert [spec.process_name for spec in table][-3:] == ['helicopter_1', 'helicopter_2',
+                                                          'mission_control']
+    assert table[0].process_name == 'world'  # /clock first: everything else waits on it

@@ -28,6 +28,7 @@ from perseverance_nodes.helicopter.logic import (AIRBORNE_LEGS, choose_failure_p
                                                  FlightPlan)
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from ros_harness import Latest
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import BatteryState
 import yaml
@@ -45,18 +46,6 @@ HELIPAD_2 = (78.0, -8.0, 0.0)
 TUBE = 'tube_05'
 FAST_FLIGHT = {'cruise_altitude': 8.0, 'climb_rate': 2.0, 'drive_speed': 0.5}
 Result = RetrieveTube.Result
-
-
-class Latest:
-    """Keep the last message of a topic."""
-
-    def __init__(self, probe, msg_type, topic, qos=10):
-        """Subscribe."""
-        self.msg = None
-        probe.node.create_subscription(msg_type, topic, self._on_msg, qos)
-
-    def _on_msg(self, msg):
-        self.msg = msg
 
 
 class Scene:

@@ -19,6 +19,7 @@ from perseverance_interfaces.srv import DetachTube, RecordCustody
 from perseverance_nodes.common.geometry import quaternion_to_yaw, wrap_angle
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from ros_harness import Latest
 from rosgraph_msgs.msg import Clock
 
 LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
@@ -31,18 +32,6 @@ RACK, ARM, CONTAINER, LAUNCHED = ('rover/caching_assembly', 'lander/transfer_arm
 CONTAINER_PORT = (70.415, 0.0, 3.0)  # world contract: lander at (70, 0), yaw 0
 ROVER_HANDOVER = (66.4, 0.0)         # world contract: the rover parks here facing +x
 LANDER_PARAMS = ['-p', 'use_sim_time:=true', '-p', 'duration_scale:=0.02']
-
-
-class Latest:
-    """Keep the last message of a topic."""
-
-    def __init__(self, probe, msg_type, topic, qos=10):
-        """Subscribe."""
-        self.msg = None
-        probe.node.create_subscription(msg_type, topic, self._on_msg, qos)
-
-    def _on_msg(self, msg):
-        self.msg = msg
 
 
 class Scene:

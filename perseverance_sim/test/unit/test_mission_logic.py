@@ -39,8 +39,9 @@ def test_default_campaign_succeeds_end_to_end():
     assert counts['faults'] == counts['faults_recovered'] == 2
     assert report['paths'] == {'primary': 'succeeded', 'backup': 'succeeded'}
     actions = [a for a, _ in _actions(report)]
-    # The campaign's order: sample, depot, hand over, fetch, launch.
-    assert actions[:4] == ['navigate', 'collect', 'cache', 'cache']
+    # The campaign's order: sample (lining up with the rock first), depot, hand over, fetch,
+    # launch.
+    assert actions[:5] == ['navigate', 'navigate', 'collect', 'cache', 'cache']
     assert actions.index('deposit') < actions.index('handover') < actions.index('retrieve')
     assert actions[-1] == 'launch'
     assert actions.count('deposit') == 10 and actions.count('retrieve') == 10

@@ -1,0 +1,341 @@
+# Copyright 2026 The Perseverance Sample Return Simulation Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+`perseverance-sim campaign`: start the world and every node, run one campaign, keep everything.
+
+  1. check the scenario (and --fault options) before anything starts;
+  2. start the node processes of mission/bringup.py on a ROS_DOMAIN_ID of the run's own and wait
+     until each one serves its interface; a node whose entry point does not import is named,
+     and the run stops there (exit 1) rather than wait for it;
+  3. inject the --fault options through /mission_control/inject_fault, send RunCampaign and show
+     its progress: one line per step (phase, progress, sim time, tubes in the container),
+     rewritten in place on a terminal, plain lines otherwise;
+  4. stop every process with SIGINT, check the ledger database and the event log, print a
+     summary.
+
+The run directory holds report.json, tube_ledger.db, custody_events.jsonl and logs/<process>.log.
+The exit code is 0 only when the campaign succeeded, every process exited 0 and the chain of
+custody is sound.
+"""
+
+from dataclasses import dataclass
+import json
+import os
+import sys
+import time
+
+from .bringup import node_table, RunOptions, split_available, System
+from .logic import Phase
+from .scenario import load_scenario, parse_fault
+from ..common.domain import DomainLease
+from ..common.facts import load_mission_facts
+from ..common.logic import holds_one_tube, INITIAL_HOLDER, tube_catalogue
+from ..common.validation import ConfigError
+
+# Wall-clock budget of the default campaign is 90 s on 2 cores: durations of mission_facts.yaml
+# (coring, sealing, arm moves, recharging) are compressed by this factor; driving and flying are
+# simulated in full.
+DEFAULT_DURATION_SCALE = 0.01
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+@dataclass
+class CampaignArgs:
+    """The options of `perseverance-sim campaign` (see cli.py for their help)."""
+
+    out: str
+    scenario: str = ''
+    seed: int = 1
+    helicopters: int = 0
+    faults: tuple = ()
+    real_time_factor: float = 0.0
+    duration_scale: float = DEFAULT_DURATION_SCALE
+    domain_id: int = None
+    timeout: float = 600.0
+    start_timeout: float = 60.0
+
+
+def replay_event_log(path):
+    """
+    Replay a custody event log (JSON lines); return (holders at the end, problems found).
+
+    Checks, at every event, what the ledger promises: sequences contiguous from 1, sim time never
+    going back, each event leaving from where the tube was, and a single-tube holder (an arm, a
+    gripper, a depot slot) never holding two tubes; so every tube is in exactly one place at
+    every event.
+    """
+    holders = {spec.tube_id: INITIAL_HOLDER for spec in tube_catalogue()}
+    problems, expected, last_time = [], 1, float('-inf')
+    with open(path, encoding='utf-8') as stream:
+        for number, line in enumerate(stream, 1):
+            try:
+                event = json.loads(line)
+                sequence, tube = event['sequence'], event['tube_id']
+                from_holder, to_holder = event['from_holder'], event['to_holder']
+            except (ValueError, KeyError) as error:
+                problems.append('line {}: not a custody event ({})'.format(number, error))
+                continue
+            if sequence != expected:
+                problems.append('line {}: sequence {} where {} was due'.format(
+                    number, sequence, expected))
+            expected = sequence + 1
+            if event.get('sim_time', 0.0) < last_time:
+                problems.append('event {}: sim time goes back'.format(sequence))
+            last_time = max(last_time, event.get('sim_time', 0.0))
+            if tube not in holders:
+                problems.append('event {}: unknown tube {!r}'.format(sequence, tube))
+                continue
+            if holders[tube] != from_holder:
+                problems.append('event {}: {} leaves {} but was at {}'.format(
+                    sequence, tube, from_holder, holders[tube]))
+            holders[tube] = to_holder
+            if holds_one_tube(to_holder):
+                others = [t for t, h in holders.items() if h == to_holder and t != tube]
+                if others:
+                    problems.append('event {}: {} holds {} and {}'.format(
+                        sequence, to_holder, tube, ', '.join(others)))
+    return holders, problems
+
+
+def check_custody(db_path, event_log):
+    """Return the problems of the ledger database and of the event log (empty: all sound)."""
+    from ..ledger.logic import TubeLedger
+    problems = []
+    if not os.path.exists(db_path):
+        return ['ledger database {} was not written'.format(db_path)]
+    with TubeLedger(db_path) as ledger:
+        problems += ['database: ' + p for p in ledger.verify_invariant()]
+        stored = ledger.holders()
+        last = ledger.last_sequence
+    if not os.path.exists(event_log):
+        return problems + ['event log {} was not written'.format(event_log)]
+    holders, log_problems = replay_event_log(event_log)
+    problems += ['event log: ' + p for p in log_problems]
+    with open(event_log, encoding='utf-8') as stream:
+        lines = sum(1 for _ in stream)
+    if lines != last:
+        problems.append('event log has {} events, the database {}'.format(lines, last))
+    elif holders != stored:
+        problems.append('event log and database disagree on where tubes are')
+    return problems
+
+
+class ProgressDisplay:
+    """One line per campaign step; on a terminal the line updates in place."""
+
+    def __init__(self, stream):
+        """Write to ``stream``."""
+        self.stream = stream
+        self.tty = hasattr(stream, 'isatty') and stream.isatty()
+        self.step = None
+        self.sim_time = 0.0
+        self.in_container = 0
+        self._width = 0
+
+    def status(self, msg):
+        """Take sim time and the container count from a MissionStatus message."""
+        self.sim_time = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        self.in_container = msg.tubes_in_container
+
+    def feedback(self, msg):
+        """Show one RunCampaign feedback message."""
+        number, _, text = msg.step.partition(': ')
+        phase = Phase(msg.stage).name if msg.stage in Phase._value2member_map_ else msg.stage
+        line = '{:>4} {:<16} {:>3.0f}%  sim {:>8.0f} s  container {:>2}  {}'.format(
+            number, phase, 100.0 * msg.progress, self.sim_time, self.in_container, text)
+        if self.tty:
+            end = '' if number == self.step or self.step is None else '\n'
+            self.stream.write(end + '\r' + line.ljust(self._width))
+            self._width = len(line)
+        elif number != self.step:
+            self.stream.write(line + '\n')
+        self.step = number
+        self.stream.flush()
+
+    def close(self):
+        """End the current line."""
+        if self.tty and self.step is not None:
+            self.stream.write('\n')
+            self.stream.flush()
+
+
+def _inject_faults(client, faults, stream):
+    """Arm each --fault through the service; return the problems (refusals)."""
+    from perseverance_interfaces.srv import InjectFault
+    service = client.node.create_client(InjectFault, '/mission_control/inject_fault')
+    client.wait_for_service(service, 10.0)
+    problems = []
+    for spec in faults:
+        request = InjectFault.Request(kind=int(spec.kind), trigger=spec.trigger)
+        response = client.spin_future(service.call_async(request), 10.0, 'InjectFault')
+        if response.success:
+            print('  fault     {} armed as {}'.format(spec, response.fault_id), file=stream)
+        else:
+            problems.append('{}: {}'.format(spec, response.error_msg))
+    return problems
+
+
+def _run_goal(client, args, display, deadline):
+    """Send RunCampaign, follow it to the end; return (result or None, why it has none)."""
+    from perseverance_interfaces.action import RunCampaign
+    from perseverance_interfaces.msg import MissionStatus
+    from rclpy.action import ActionClient
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+    latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                         reliability=ReliabilityPolicy.RELIABLE)
+    client.node.create_subscription(MissionStatus, '/mission_status', display.status, latched)
+    action = ActionClient(client.node, RunCampaign, '/mission_control/run_campaign')
+    client.wait_for_action_server(action, 10.0)
+    goal = RunCampaign.Goal(scenario=args.scenario, seed=args.seed,
+                            helicopters=args.helicopters)
+    handle = client.spin_future(
+        action.send_goal_async(goal, feedback_callback=lambda m: display.feedback(m.feedback)),
+        10.0, 'RunCampaign goal response')
+    if not handle.accepted:
+        return None, 'mission_control rejected the goal (a campaign is already running)'
+    future = handle.get_result_async()
+    try:
+        client.spin_until(future.done, max(deadline - time.monotonic(), 0.1), 'the campaign')
+    except (TimeoutError, KeyboardInterrupt) as error:
+        client.spin_future(handle.cancel_goal_async(), 10.0, 'cancel response')
+        try:
+            client.spin_until(future.done, 30.0, 'the cancelled campaign to end')
+        except TimeoutError:
+            pass
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        return None, 'the campaign did not finish within --timeout {:.0f} s (wall)'.format(
+            args.timeout)
+    return future.result().result, ''
+
+
+def _tail(path, lines=20):
+    """Return the last lines of a log file."""
+    try:
+        with open(path, encoding='utf-8', errors='replace') as log:
+            return ''.join(log.readlines()[-lines:])
+    except OSError as error:
+        return str(error)
+
+
+def run_campaign(args, stream=None):
+    """Run `perseverance-sim campaign` with ``args`` (CampaignArgs); return the exit code."""
+    stream = stream or sys.stdout
+    facts = load_mission_facts(None)
+    try:
+        scenario = load_scenario(args.scenario or None, facts)
+        faults = tuple(parse_fault(text, '--fault {}'.format(text)) for text in args.faults)
+        scenario = scenario.with_overrides(seed=args.seed, helicopters=args.helicopters or None,
+                                           faults=args.faults)
+    except ConfigError as error:
+        print('perseverance-sim campaign: {}'.format(error), file=stream)
+        return EXIT_USAGE
+    os.makedirs(args.out, exist_ok=True)
+    scenario_file = os.path.abspath(args.scenario) if args.scenario else ''
+    # A scenario that drives faster than the real rover (rover.speed, the NavigateTo cap) gets a
+    # safety filter at the world's DiffDrive limits; otherwise the mission facts' limits hold.
+    fast_rover = scenario.rover_speed > facts.rover.max_linear_speed
+    options = RunOptions(args.out, scenario_file, args.seed, scenario.helicopters, fast_rover,
+                         args.duration_scale, args.real_time_factor)
+    specs, missing = split_available(node_table(options))
+    print('perseverance-sim campaign: scenario {} (seed {}, {} helicopters), run directory {}'
+          .format(scenario.name, scenario.seed, scenario.helicopters, args.out), file=stream)
+    for name, problem in missing.items():
+        print('  NOT AVAILABLE {:<14} {}'.format(name, problem), file=stream)
+    if missing:
+        print('  the campaign needs every node: the available ones are started and checked, '
+              'then the run stops', file=stream)
+
+    lease = None
+    domain_id = args.domain_id
+    if domain_id is None and 'ROS_DOMAIN_ID' not in os.environ:
+        lease = DomainLease()
+        domain_id = lease.domain_id
+    domain_id = domain_id if domain_id is not None else int(os.environ['ROS_DOMAIN_ID'])
+    system = System(specs, os.path.join(args.out, 'logs'), domain_id)
+    client, result, why, wall = None, None, '', 0.0
+    display = ProgressDisplay(stream)
+    interrupted = False
+    try:
+        from ..common.ros_client import RosClient
+        system.start(stream)
+        client = RosClient(domain_id, 'perseverance_sim_campaign')
+        system.wait_ready(client, args.start_timeout, stream)
+        problems = [] if missing else _inject_faults(client, faults, stream)
+        if missing:
+            why = 'campaign not run: nodes not available: ' + ', '.join(missing)
+        elif problems:
+            why = 'faults refused: ' + '; '.join(problems)
+        else:
+            started = time.monotonic()
+            result, why = _run_goal(client, args, display,
+                                    started + args.timeout)
+            wall = time.monotonic() - started
+    except (TimeoutError, RuntimeError) as error:
+        why = str(error)
+    except KeyboardInterrupt:
+        interrupted, why = True, 'interrupted'
+    finally:
+        display.close()
+        if client is not None:
+            client.close()
+        codes = system.stop()
+        if lease is not None:
+            lease.release()
+    return _summary(args, system, codes, result, why, wall, missing, interrupted, stream)
+
+
+def _summary(args, system, codes, result, why, wall, missing, interrupted, stream):
+    """Check the custody chain, add it to the report, print the summary; return the exit code."""
+    db_path = os.path.join(args.out, 'tube_ledger.db')
+    event_log = os.path.join(args.out, 'custody_events.jsonl')
+    custody = check_custody(db_path, event_log)
+    report_path = os.path.join(args.out, 'report.json')
+    report = None
+    if os.path.exists(report_path):
+        with open(report_path, encoding='utf-8') as stream_in:
+            report = json.load(stream_in)
+        report['custody_problems'] = custody
+        report['exit_codes'] = codes
+        report['missing_nodes'] = missing
+        with open(report_path, 'w', encoding='utf-8') as stream_out:
+            json.dump(report, stream_out, indent=1)
+    for name, code in codes.items():
+        print('  stopped   {:<18} exit code {}'.format(name, code), file=stream)
+    bad_exits = {name: code for name, code in codes.items() if code != 0}
+    success = bool(result is not None and result.success)
+    print('', file=stream)
+    if result is not None:
+        print('campaign {}: {}'.format('SUCCEEDED' if success else 'FAILED',
+                                       result.error_msg or 'the MAV launched'), file=stream)
+        rtf = result.sim_duration / wall if wall > 0 else 0.0
+        print('  sim time {:.0f} s ({:.2f} sols), wall time {:.1f} s, real-time factor {:.1f}'
+              .format(result.sim_duration, result.sim_duration / 88775.244, wall, rtf),
+              file=stream)
+        print('  tubes launched {}'.format(result.tubes_launched), file=stream)
+    else:
+        print('campaign FAILED: {}'.format(why or 'no result'), file=stream)
+    if report is not None:
+        counts = report.get('counts', {})
+        print('  rocks sampled {rocks_sampled}, tubes used {tubes_used} (sealed {tubes_sealed})'
+              ', steps {steps} ({steps_failed} failed), faults {faults} ({faults_recovered} '
+              'recovered), helicopters lost {helicopters_lost}'.format(**counts), file=stream)
+        for step in [s for s in report.get('steps', []) if not s['success']][:10]:
+            print('  step {number} failed: {description}: {error_code} {message}'.format(**step),
+                  file=stream)
+    if missing:
+        print('  missing nodes: {}'.format(', '.join(missing)), file=stream)
+    print('  chain of custody: {}'.format('sound' if not custody else '; '.join(custody[:5])),
+          file=stream)
+    if bad_exits:
+        print('  processes that did not exit cleanly: {}'.format(bad_exits), file=stream)
+    print('  files: {} (report.json, tube_ledger.db, custody_events.jsonl, logs/)'.format(
+        args.out), file=stream)
+    for process in system.group.processes:
+        if process.returncode not in (0, None):
+            print('----- {} (exit {}), last lines of {}\n{}'.format(
+                process.name, process.returncode, process.log_path,
+                _tail(process.log_path)), file=stream)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if success and not bad_exits and not custody else EXIT_FAILED

@@ -1,0 +1,193 @@
+# Copyright 2026 The Perseverance Sample Return Simulation Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+The whole chain, as a user runs it: `perseverance-sim campaign` with every node as a process.
+
+One campaign runs for the module (SCENARIO below: one rock with the Mageik seal fault, two
+helicopters, helicopter_1 failing on the first flight) while the test listens to
+/faults on the run's domain; the tests then check its outcome from the exit code, report.json,
+the ledger database, the event log and what /faults carried.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from perseverance_interfaces.msg import Fault
+from perseverance_nodes.common.domain import DomainLease
+from perseverance_nodes.common.ros_client import RosClient
+from perseverance_nodes.common.ros_env import ros_environment
+from perseverance_nodes.ledger.logic import TubeLedger
+from perseverance_nodes.mission.bringup import node_table, RunOptions, split_available
+from perseverance_nodes.mission.campaign_runner import replay_event_log
+import pytest
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+import yaml
+
+FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                       reliability=ReliabilityPolicy.RELIABLE)
+# The shortest campaign that still shows every part of the chain: one rock cored from 3 m east
+# of the world's rock_roubion, its twin dropped on the way to the lander (so that the flights are
+# short), both return paths with two helicopters. The stuck seal (Mageik's fault) strikes this
+# rock's first tube, and helicopter_1 fails on the first flight.
+SCENARIO = {
+    'name': 'test_campaign', 'seed': 1,
+    'rover': {'start': {'x': 32.0, 'y': 18.0, 'yaw_deg': 180.0}, 'speed': 1.0,
+              'sampling_heading_deg': 180.0},
+    'rocks': [{'name': 'roubion', 'x': 20.0, 'y': 12.0}],
+    'witness': False,
+    'depot': {'origin': {'x': 52.0, 'y': 6.0}, 'heading_deg': 0.0, 'spacing': 10.0},
+    'lander': {'x': 70.0, 'y': 0.0, 'yaw_deg': 0.0},
+    'helicopters': {'count': 2, 'helipads': [{'x': 78.0, 'y': 8.0}, {'x': 78.0, 'y': -8.0}]},
+    'return': {'primary': True, 'depot_retrieval': 'always'},
+    'faults': ['SEAL_STUCK@sample:roubion', 'HELICOPTER_FAILURE@flight:1'],
+}
+CAMPAIGN_TIMEOUT = 400.0  # s of wall time; the campaign itself takes far less on an idle machine
+
+
+def _states(faults, kind):
+    """
+    Return the (state, target) sequence of one kind of fault, repeats collapsed.
+
+    Mission control publishes every state change; the node that suffers a fault may publish
+    ACTIVE again with what happened (the helicopter does).
+    """
+    sequence = []
+    for fault in faults:
+        if fault.kind == kind and (not sequence or sequence[-1][0] != fault.state):
+            sequence.append((fault.state, fault.target))
+    return sequence
+
+
+@pytest.fixture(scope='module')
+def campaign(tmp_path_factory):
+    """Run the campaign once; return (process result, run directory, /faults messages)."""
+    _, missing = split_available(node_table(RunOptions(out_dir='.', helicopters=2)))
+    if missing:
+        pytest.skip('nodes not available yet: ' + ', '.join(
+            '{} ({})'.format(name, why) for name, why in missing.items()))
+    base = tmp_path_factory.mktemp('campaign')
+    scenario = base / 'test_campaign.yaml'
+    scenario.write_text(yaml.safe_dump(SCENARIO))
+    out = base / 'run'
+    lease = DomainLease()
+    probe = RosClient(lease.domain_id, 'test_campaign_probe')
+    try:
+        faults = probe.collect(Fault, '/faults', FAULT_QOS)
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'perseverance_nodes.cli', 'campaign', '--scenario',
+             str(scenario), '--seed', '3', '--out', str(out), '--domain-id',
+             str(lease.domain_id), '--timeout', str(CAMPAIGN_TIMEOUT)],
+            env=ros_environment(domain_id=lease.domain_id), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + CAMPAIGN_TIMEOUT + 120.0
+        while process.poll() is None and time.monotonic() < deadline:
+            probe.executor.spin_once(timeout_sec=0.1)
+        if process.poll() is None:
+            process.kill()
+        output = process.communicate()[0]
+    finally:
+        probe.close()
+        lease.release()
+    return process.returncode, output, out, faults
+
+
+# The chain does not complete yet (issue 4): at the hand-over pose the transfer arm cannot reach
+# the rack's outer tubes, and a helicopter landing beside a tube can miss the grasp by ~0.2 m.
+# These tests say what "complete" means; they run where the gap is being worked on.
+ACCEPTANCE = os.environ.get('PERSEVERANCE_SIM_ACCEPTANCE') == '1'
+acceptance = pytest.mark.skipif(
+    not ACCEPTANCE, reason='full-chain acceptance test of issue 4, known to fail until the '
+    'rack reach and helicopter re-grasp are fixed; run with PERSEVERANCE_SIM_ACCEPTANCE=1')
+
+
+def test_campaign_keeps_its_files_and_a_truthful_report(campaign):
+    """Whatever the outcome: the report, ledger, event log and logs, and clean process exits."""
+    code, output, out, _ = campaign
+    assert 'chain of custody: sound' in output, output
+    report = json.loads((out / 'report.json').read_text())
+    assert report['success'] == (code == 0), output  # the exit code tells the truth
+    assert report['seed'] == 3
+    assert all(exit_code == 0 for exit_code in report['exit_codes'].values()), output
+    logs = set(os.listdir(out / 'logs'))
+    assert {'world.log', 'tube_ledger.log', 'mission_control.log', 'rover.log', 'lander.log',
+            'helicopter_1.log', 'helicopter_2.log'} <= logs
+    assert (out / 'tube_ledger.db').exists() and (out / 'custody_events.jsonl').exists()
+
+
+@acceptance
+def test_campaign_succeeds(campaign):
+    """Exit code 0 and both twins of the rock launched."""
+    code, output, out, _ = campaign
+    assert code == 0, output
+    assert 'campaign SUCCEEDED' in output
+    report = json.loads((out / 'report.json').read_text())
+    assert report['success'] and report['complete']
+    assert report['counts']['rocks_sampled'] == 1
+    assert report['counts']['launched'] == 2  # both twins left Mars
+
+
+def test_every_tube_in_exactly_one_place_at_every_event(campaign):
+    """Replaying the event log never finds a tube in two places; it ends as the ledger says."""
+    _, output, out, _ = campaign
+    holders, problems = replay_event_log(out / 'custody_events.jsonl')
+    assert problems == [], output
+    assert len(holders) == 43
+    with TubeLedger(out / 'tube_ledger.db') as ledger:
+        assert ledger.verify_invariant() == []
+        assert ledger.holders() == holders
+    events = [json.loads(line) for line in open(out / 'custody_events.jsonl')]
+    moved = {e['tube_id'] for e in events if e['from_holder'] != e['to_holder']}
+    assert len(moved) >= 2, output  # the rock's twins left the rack
+    assert {holders[t] for t in holders if t not in moved} == {'rover/caching_assembly'}
+
+
+def test_mageik_seal_fault_is_detected_and_recovered(campaign):
+    """/faults shows SEAL_STUCK armed, active, recovered; both tubes of the rock end sealed."""
+    _, output, out, faults = campaign
+    seal = [state for state, _ in _states(faults, Fault.KIND_SEAL_STUCK)]
+    assert seal == [Fault.STATE_ARMED, Fault.STATE_ACTIVE, Fault.STATE_RECOVERED], output
+    report = json.loads((out / 'report.json').read_text())
+    cored = [t for t in report['tubes'] if t['sample_name'] == 'Roubion']
+    assert len(cored) == 2 and {t['seal'] for t in cored} == {'SEALED'}
+    retries = [s for s in report['steps'] if s['description'].startswith('retry seal')]
+    assert retries and all(s['success'] for s in retries)
+
+
+@acceptance
+def test_failed_helicopter_is_replaced_by_the_other(campaign):
+    """helicopter_1 fails on flight 1; helicopter_2 flies every depot tube to the lander."""
+    _, output, out, faults = campaign
+    heli = _states(faults, Fault.KIND_HELICOPTER_FAILURE)
+    assert [state for state, _ in heli] == [Fault.STATE_ARMED, Fault.STATE_ACTIVE,
+                                            Fault.STATE_RECOVERED], output
+    assert heli[1][1] == 'helicopter_1'
+    report = json.loads((out / 'report.json').read_text())
+    assert report['counts']['helicopters_lost'] == 1
+    flights = [s for s in report['steps'] if s['action'] == 'retrieve']
+    assert not flights[0]['success'] and flights[0]['error_code'] == 'HELICOPTER_FAILED'
+    assert [s['success'] for s in flights[1:]] == [True]
+    assert all('helicopter_2' in s['description'] for s in flights[1:])
+    events = [json.loads(line) for line in open(out / 'custody_events.jsonl')]
+    grips = [e for e in events if e['to_holder'].startswith('helicopter_')]
+    assert grips and grips[-1]['to_holder'] == 'helicopter_2/gripper'
+
+
+def test_event_log_replay_finds_broken_custody(tmp_path):
+    """The replay used above does catch a tube in two places, a gap and a wrong origin."""
+    events = [(1, 'tube_01', 'rover/caching_assembly', 'rover/arm'),
+              (2, 'tube_02', 'rover/caching_assembly', 'rover/arm'),   # the arm holds two
+              (4, 'tube_03', 'depot/slot_01', 'ground')]                # gap; not in the depot
+    path = tmp_path / 'events.jsonl'
+    path.write_text(''.join(json.dumps({
+        'sequence': sequence, 'sim_time': float(sequence), 'tube_id': tube,
+        'from_holder': source, 'to_holder': target}) + '\n'
+        for sequence, tube, source, target in events))
+    holders, problems = replay_event_log(path)
+    assert holders['tube_02'] == 'rover/arm' and holders['tube_03'] == 'ground'
+    assert len(problems) == 3
+    assert 'rover/arm holds tube_02 and tube_01' in problems[0]
+    assert 'sequence 4 where 3 was due' in problems[1]
+    assert 'leaves depot/slot_01 but was at rover/caching_assembly' in problems[2]
