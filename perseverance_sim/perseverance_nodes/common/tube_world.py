@@ -33,6 +33,7 @@ FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
 # The world publishes and subscribes reliable, volatile, depth 10 (docs/world_contract.md).
 CONTRACT_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
+FIRST_POSES_WAIT = 5.0  # s of wall time for the world's first /world/tube_poses
 TUBE_RADIUS = 0.0085  # m; a tube lying on flat ground has its centre this high (world contract)
 
 
@@ -51,6 +52,7 @@ class TubeWorld:
         self.node, self.actor, self.service_timeout = node, actor, service_timeout
         self._lock = threading.Lock()
         self._poses = None          # latest PoseArray from the world
+        self._first_poses = threading.Event()
         self._tubes = {}            # tube_id -> TubeState from the ledger
         group = ReentrantCallbackGroup()
         node.create_subscription(PoseArray, '/world/tube_poses', self._on_poses, CONTRACT_QOS)
@@ -65,6 +67,7 @@ class TubeWorld:
     def _on_poses(self, msg):
         with self._lock:
             self._poses = msg
+        self._first_poses.set()
 
     def _on_inventory(self, msg):
         with self._lock:
@@ -86,7 +89,13 @@ class TubeWorld:
         return poses.header.stamp.sec + poses.header.stamp.nanosec * 1e-9
 
     def pose(self, tube_id):
-        """Return the tube's latest geometry_msgs/Pose in frame "world", or None."""
+        """
+        Return the tube's latest geometry_msgs/Pose in frame "world", or None.
+
+        A goal can arrive before the world's first tube poses (10 Hz) have: wait for them a
+        little (wall time, from an action thread) rather than refuse.
+        """
+        self._first_poses.wait(FIRST_POSES_WAIT)
         poses = self._poses
         index = tube_index(tube_id) - 1
         if poses is None or index >= len(poses.poses):

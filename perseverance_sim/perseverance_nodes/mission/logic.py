@@ -35,7 +35,6 @@ COLLECT = 'collect'      # rover CollectSample
 CACHE = 'cache'          # caching_assembly CacheSample
 DEPOSIT = 'deposit'      # rover DepositTube
 HANDOVER = 'handover'    # rover HandOverTube
-HANDOVER_PARKING_TOLERANCE = 0.1  # m, rover to its hand-over pose (see _primary)
 APPROACH_RUN = 4.0  # m driven straight along the wanted heading before a stop (see _navigate)
 RETRIEVE = 'retrieve'    # helicopter_N RetrieveTube
 LOAD = 'load'            # lander LoadTube
@@ -488,10 +487,7 @@ class Campaign:
         """Drive to the lander and hand over the on-board set, loading each tube."""
         park = self.site.rover_handover_pose()
         rack = self.site.rover_rack_point()
-        # Park tightly: the far end of the rack is within the transfer arm's reach only when
-        # the rover stands within about 0.2 m of the hand-over pose.
         result = yield from self._navigate(Phase.PRIMARY_HANDOVER, park.x, park.y, 'the lander',
-                                           tolerance=HANDOVER_PARKING_TOLERANCE,
                                            heading=park.yaw)
         if not result.success:
             self.paths['primary'] = 'failed'

@@ -140,7 +140,7 @@ def test_every_tube_in_exactly_one_place_at_every_event(campaign):
         assert ledger.holders() == holders
     events = [json.loads(line) for line in open(out / 'custody_events.jsonl')]
     moved = {e['tube_id'] for e in events if e['from_holder'] != e['to_holder']}
-    assert len(moved) >= 2, output  # the rock's twins left the rack
+    assert moved, output  # at least the depot twin left the rack
     assert {holders[t] for t in holders if t not in moved} == {'rover/caching_assembly'}
 
 
