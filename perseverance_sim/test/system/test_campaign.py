@@ -65,9 +65,7 @@ def _states(faults, kind):
 def campaign(tmp_path_factory):
     """Run the campaign once; return (process result, run directory, /faults messages)."""
     _, missing = split_available(node_table(RunOptions(out_dir='.', helicopters=2)))
-    if missing:
-        pytest.skip('nodes not available yet: ' + ', '.join(
-            '{} ({})'.format(name, why) for name, why in missing.items()))
+    assert not missing, 'nodes that do not import: {}'.format(missing)
     base = tmp_path_factory.mktemp('campaign')
     scenario = base / 'test_campaign.yaml'
     scenario.write_text(yaml.safe_dump(SCENARIO))
