@@ -26,6 +26,7 @@ from ..common.facts import load_mission_facts
 from ..common.logic import Content, FaultKind, TubeKind
 from ..common.ros_main import spin_node
 from ..common.service_call import call_service, ServiceCallError
+from ..common.tube_msgs import tube_state_msg
 from ..common.validation import Refusal
 
 # State that late joiners need: keep the last message(s) for them.
@@ -167,17 +168,7 @@ class CachingAssemblyNode(Node):
 
     @staticmethod
     def _tube_state(record):
-        msg = TubeState()
-        msg.tube_id = record.tube_id
-        msg.designation = record.designation
-        msg.sample_name = record.sample_name
-        msg.kind = int(record.kind)
-        msg.content = int(record.content)
-        msg.seal = int(record.seal)
-        msg.core_length = float(record.core_length)
-        msg.volume = float(record.volume)
-        msg.holder = 'rover/caching_assembly'
-        return msg
+        return tube_state_msg(record, 'rover/caching_assembly')
 
 
 def main(args=None):

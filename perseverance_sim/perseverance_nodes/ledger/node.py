@@ -24,7 +24,7 @@ import threading
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Point, Pose
 from perseverance_interfaces.msg import CustodyEvent as CustodyEventMsg
-from perseverance_interfaces.msg import TubeInventory, TubeState
+from perseverance_interfaces.msg import TubeInventory
 from perseverance_interfaces.srv import GetTube, RecordCustody
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
@@ -32,6 +32,7 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
 from .logic import CustodyError, CustodyEvent, TubeLedger
 from ..common.ros_main import spin_node
+from ..common.tube_msgs import tube_state_msg
 
 LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                      reliability=ReliabilityPolicy.RELIABLE)
@@ -97,17 +98,8 @@ def event_to_json(recorded):
 
 def tube_to_msg(record):
     """Return the TubeState message of a ledger TubeRecord."""
-    msg = TubeState()
-    msg.tube_id = record.tube_id
+    msg = tube_state_msg(record, record.holder)
     msg.serial_number = record.serial_number
-    msg.designation = record.designation
-    msg.sample_name = record.sample_name
-    msg.kind = int(record.kind)
-    msg.content = int(record.content)
-    msg.seal = int(record.seal)
-    msg.core_length = float(record.core_length)
-    msg.volume = float(record.volume)
-    msg.holder = record.holder
     msg.pose = Pose()
     msg.pose.position = Point(x=float(record.position[0]), y=float(record.position[1]),
                               z=float(record.position[2]))
