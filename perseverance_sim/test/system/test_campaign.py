@@ -28,15 +28,17 @@ import yaml
 
 FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                        reliability=ReliabilityPolicy.RELIABLE)
-# The shortest campaign that still shows every part of the chain: one rock cored from 3 m east
-# of the world's rock_roubion, its twin dropped on the way to the lander (so that the flights are
-# short), both return paths with two helicopters. The stuck seal (Mageik's fault) strikes this
-# rock's first tube, and helicopter_1 fails on the first flight.
+# The shortest campaign that still shows every part of the chain: one rock, its twin dropped on
+# the way to the lander (so that the flights are short), both return paths with two helicopters.
+# The stuck seal (Mageik's fault) strikes this rock's first tube, and helicopter_1 fails on the
+# first flight. The rock is put straight ahead of the rover's start (the world's rock_roubion
+# stands at (20, 12)): the six-wheeled rover turns poorly in place (issue 4), and a turn there
+# made the drive to the rock time out in CI; these tests are about custody and faults.
 SCENARIO = {
     'name': 'test_campaign', 'seed': 1,
     'rover': {'start': {'x': 32.0, 'y': 18.0, 'yaw_deg': 180.0}, 'speed': 1.0,
               'sampling_heading_deg': 180.0},
-    'rocks': [{'name': 'roubion', 'x': 20.0, 'y': 12.0}],
+    'rocks': [{'name': 'roubion', 'x': 20.0, 'y': 18.0}],
     'witness': False,
     'depot': {'origin': {'x': 52.0, 'y': 6.0}, 'heading_deg': 0.0, 'spacing': 10.0},
     'lander': {'x': 70.0, 'y': 0.0, 'yaw_deg': 0.0},
