@@ -196,6 +196,10 @@ def gz_topics_in_sdf():
     topics.add(plugins['gz-sim-odometry-publisher-system'].findtext('odom_topic'))
     topics.add(plugins['gz-sim-joint-state-publisher-system'].findtext('topic'))
     topics.add(plugins['gz-sim-joint-trajectory-controller-system'].findtext('topic'))
+    steering = [p for p in rover.findall('plugin')
+                if p.get('filename') == 'gz-sim-joint-position-controller-system']
+    assert len(steering) == 4, 'one steering controller per corner wheel'
+    topics.update(p.findtext('topic') for p in steering)
     for sensor in rover.iter('sensor'):
         image = sensor.findtext('topic')
         topics.add(image)
@@ -233,7 +237,7 @@ def test_every_helicopter_has_its_topics(contract):
     world = ET.parse(WORLD).getroot().find('world')
     helis = sorted(inc.findtext('name') for inc in world.findall('include')
                    if inc.findtext('uri').endswith('/sample_recovery_helicopter'))
-    assert helis == ['helicopter_1', 'helicopter_2']
+    assert helis == ['helicopter_%d' % i for i in range(1, 5)]
     names = {t['name'] for t in contract['topics']}
     in_contract = {n.split('/')[2] for n in names if n.startswith('/model/helicopter_')}
     assert in_contract == set(helis)

@@ -150,12 +150,12 @@ def test_world_holds_the_contract_names_and_places():
     includes = world_includes()
     expected = {
         'perseverance': 'model://perseverance', 'lander': 'model://sample_retrieval_lander',
-        'helicopter_1': 'model://sample_recovery_helicopter',
-        'helicopter_2': 'model://sample_recovery_helicopter',
         'three_forks_depot': 'model://three_forks_depot', 'lander_site': 'model://lander_site',
     }
     expected.update({'tube_%02d' % k: 'model://sample_tube' for k in range(1, 44)})
     expected.update({'helipad_%d' % i: 'model://helipad' for i in range(1, 5)})
+    expected.update({'helicopter_%d' % i: 'model://sample_recovery_helicopter'
+                     for i in range(1, 5)})
     places = {p['name']: p for p in contract['places']}
     for name in [p for p in places if p.startswith('rock_')]:
         expected[name] = 'model://rock_outcrop'
@@ -163,8 +163,8 @@ def test_world_holds_the_contract_names_and_places():
     for name, uri in expected.items():
         assert name in includes, name
         assert includes[name][0] == uri, name
-    where = {'perseverance': 'rover_start', 'lander': 'lander_site',
-             'helicopter_1': 'helipad_1', 'helicopter_2': 'helipad_2'}
+    where = {'perseverance': 'rover_start', 'lander': 'lander_site'}
+    where.update({'helicopter_%d' % i: 'helipad_%d' % i for i in range(1, 5)})
     where.update({name: name for name in places if name in includes})
     for model, place_name in where.items():
         place = places[place_name]

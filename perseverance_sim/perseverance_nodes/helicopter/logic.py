@@ -47,6 +47,7 @@ AIRBORNE_LEGS = (FlightLeg.TAKEOFF, FlightLeg.CRUISE, FlightLeg.DESCEND, FlightL
 
 FLARE_HEIGHT = 1.0        # m above ground where the slow final landing starts; guess
 GRASP_REACH = 0.06        # m, helicopter centre to its grasp point, arm down (world contract)
+EMERGENCY_SIDESTEP = 1.0  # m a failed helicopter hops away from the tube it set down
 ARRIVAL_TOLERANCE = 0.25  # m, position error that counts as arrived; guess
 SETTLED_SPEED = 0.2       # m/s, speed below which the helicopter counts as settled; guess
 MAX_DECELERATION = 1.0    # m/s2 used to slow down before a target; guess
@@ -280,13 +281,27 @@ def choose_failure_point(plan, seed, flight_number):
     return FailurePoint(rng.choice(airborne), rng.uniform(0.2, 0.8))
 
 
+def emergency_sidestep(plan, position):
+    """
+    Return (x, y) EMERGENCY_SIDESTEP metres from ``position``, away from the sortie's drop point.
+
+    A tube set down by a failed helicopter lies under its body, where no other helicopter's
+    gripper can get at it; so the failed one hops aside before it is grounded. Away from the
+    drop point (the lander) is away from where the helicopter that takes over comes from.
+    """
+    drop = next(step.details['target'] for step in plan.timeline
+                if step.details['leg'] == FlightLeg.RELEASE)
+    away = (2.0 * position[0] - drop[0], 2.0 * position[1] - drop[1])
+    return _along(position, away, EMERGENCY_SIDESTEP)
+
+
 def abort_outcome(plan, step_index, position, ground_z):
     """
     Return the ``AbortOutcome`` of a failure during step ``step_index`` at ``position``.
 
-    Before the grasp the tube stays where it lies (holder unchanged). After it the helicopter
-    lands where it is and the gripper opens, leaving the tube on the ground there, where another
-    helicopter can fetch it.
+    Before the grasp the tube stays where it lies (holder unchanged) and the helicopter lands
+    where it is. After it the helicopter lands where it is, sets the tube down there and hops
+    ``emergency_sidestep`` aside, leaving the tube free for another helicopter to fetch.
     """
     landing = (position[0], position[1], ground_z)
     names = [step.details['leg'] for step in plan.timeline]
@@ -295,7 +310,9 @@ def abort_outcome(plan, step_index, position, ground_z):
     if step_index <= grasp_index or step_index > release_index:
         return AbortOutcome(landing, None, None, None)
     gripper = f'helicopter_{plan.helicopter}/gripper'
-    return AbortOutcome(landing, GROUND, landing, (gripper, GROUND, 'emergency_release'))
+    aside = emergency_sidestep(plan, position)
+    return AbortOutcome((aside[0], aside[1], ground_z), GROUND, landing,
+                        (gripper, GROUND, 'emergency_release'))
 
 
 def emergency_landing_setpoint(position, ground_z, facts):

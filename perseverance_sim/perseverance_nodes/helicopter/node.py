@@ -30,8 +30,9 @@ Faults: a HELICOPTER_FAILURE whose ``target`` is this helicopter, ARMED or ACTIV
     strikes this or the next sortie at choose_failure_point(plan, seed, n);
   - ARMED with trigger ``flight:<n>``: this helicopter's own n-th sortie (use without
     mission_control).
-The helicopter then lands straight down where it is (abort_outcome), cuts its rotors, opens the
-gripper if it held the tube (custody helicopter_N/gripper -> ground), publishes the fault ACTIVE
+The helicopter then lands straight down where it is (abort_outcome); if it held the tube it opens
+the gripper (custody helicopter_N/gripper -> ground) and hops EMERGENCY_SIDESTEP aside so that
+another helicopter can reach the tube; it cuts its rotors, publishes the fault ACTIVE
 with what happened, aborts with ERROR_HELICOPTER_FAILED and refuses later goals until the fault
 is CLEARED.
 """
@@ -51,8 +52,8 @@ from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import BatteryState
 from std_msgs.msg import Bool, Float64
 
-from .logic import (Battery, choose_failure_point, FlightLeg, GRASP_REACH, plan_retrieval,
-                    ready_time, SortieExecutor)
+from .logic import (Battery, choose_failure_point, emergency_sidestep, FlightLeg, GRASP_REACH,
+                    plan_retrieval, ready_time, SortieExecutor)
 from ..common.action_server import finish, SingleGoalActionServer, wait_on_clock
 from ..common.facts import load_mission_facts
 from ..common.geometry import quaternion_to_yaw
@@ -544,7 +545,8 @@ class _Sortie:
         leg = self.executor.step.name if self.executor else 'takeoff'
         where = '({:.1f}, {:.1f}, {:.1f})'.format(*position)
         node._publish_fault(fault, f'{node.name} failed in flight during {leg} at {where}; '
-                            'emergency landing straight down')
+                            'emergency landing straight down (a held tube is set down and '
+                            'the helicopter hops aside)')
         node.get_logger().error(f'{fault.fault_id}: {node.name} failed during {leg} at {where}')
         with node._lock:
             node._out_of_service = fault
@@ -552,14 +554,16 @@ class _Sortie:
             self._touchdown(node.facts.helicopter.landing_speed, cancellable=False)
         except SortieEnded:
             pass  # landing took too long: cut the rotors anyway
-        self._rotors(False)
-        _, landed, _, _ = node._state()
         fate = f'{self.tube_id} left where it was (held by {self.holder})'
         if node._holding:
             try:
                 fate = self._drop('emergency_release')
+                _, down, _, _ = node._state()
+                self._hover_taxi(emergency_sidestep(self.plan, down), 0.1, cancellable=False)
             except SortieEnded as ended:
-                fate = f'{self.tube_id} still in the gripper ({ended.message})'
+                fate = f'{self.tube_id}: {ended.message}'
+        self._rotors(False)
+        _, landed, _, _ = node._state()
         description = (f'{node.name} failed in flight during {leg} at {where}; emergency '
                        'landing at ({:.1f}, {:.1f}); {}'.format(landed[0], landed[1], fate))
         return 'HELICOPTER_FAILED', description
@@ -604,12 +608,13 @@ class _Sortie:
                            -speed), yaw)
             self._tick(cancellable)
 
-    def _hover_taxi(self, target, tolerance):
+    def _hover_taxi(self, target, tolerance, cancellable=True):
         """
         Move a few metres close to the ground, then touch down at ``target`` (x, y).
 
         Stands in for driving on the wheels, which the contract does not actuate: rise to
         taxi_height, fly to the spot slowly with a position loop, settle, descend.
+        ``cancellable`` as for ``_tick`` (False during the emergency procedure).
         """
         node = self.node
         speed = node.facts.helicopter.drive_speed
@@ -637,11 +642,11 @@ class _Sortie:
             if now > limit:
                 raise SortieEnded('TIMEOUT', '{}: hover-taxi to ({:.2f}, {:.2f}) still {:.2f} m '
                                   'off'.format(node.name, target[0], target[1], error))
-            self._tick()
-        self._descend_onto(target)
+            self._tick(cancellable)
+        self._descend_onto(target, cancellable)
         self._rotors(False)
 
-    def _descend_onto(self, target):
+    def _descend_onto(self, target, cancellable=True):
         """Slow touchdown holding ``target`` (x, y) firmly."""
         node = self.node
         still, start = 0, node.get_clock().now().nanoseconds * 1e-9
@@ -656,7 +661,7 @@ class _Sortie:
                 return
             if now - start > node.taxi_height / TOUCHDOWN_SPEED + node.leg_margin:
                 raise SortieEnded('TIMEOUT', f'{node.name}: no touchdown at the tube')
-            self._tick()
+            self._tick(cancellable)
 
     def _grasp_spot(self):
         """Return where the body must stand for the grasp point (arm down) to be on the tube."""

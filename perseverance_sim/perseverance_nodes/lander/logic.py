@@ -51,7 +51,10 @@ CONTAINER_PORT = (0.415, 0.0, 3.0)     # frame container_port: the Orbiting Samp
 # The port is straight behind the arm's slew axis, which stops at +-3.1 rad (just short of pi):
 # tubes go in from 0.1 m to the side, inside the container's 0.14 m radius.
 CONTAINER_INSERT = (0.415, 0.1, 3.0)
-ROVER_HANDOVER = (-3.6, 0.0)           # rover_handover: the rover parks here facing +x
+# rover_handover: the rover parks here facing +x, its front wheels 0.34 m from the lander's
+# base; the rack's far tube (0.26 m behind its centre) is then 2.3 m from the shoulder.
+ROVER_HANDOVER = (-3.3, 0.0)
+HANDOVER_PARKING_TOLERANCE = 0.15     # m; further off, the far rack tubes are out of reach
 RACK_AHEAD = 0.35                      # rover centre to its tube rack (belly_drop), m
 RACK_HEIGHT = 0.89                     # tube centres in the rack above flat ground, m
 DROPZONE = (-2.4, 1.0, 0.0)            # helicopter_dropzone: helicopters leave tubes here
@@ -242,8 +245,9 @@ def plan_load(tube_id, tube_world, tube_yaw, site, container, sealed, facts, sou
     lander = facts.lander
     local = site.to_lander(*tube_world)
     grasp = (local[0], local[1], local[2] + 0.02)  # fingers close around the tube's upper half
-    pick = solve_ik(grasp, grasp_yaw=wrap_angle(tube_yaw - site.pose.yaw))
-    above = solve_ik((grasp[0], grasp[1], grasp[2] + 0.3))
+    # Straight down where it reaches; tilted towards the lander for the far end of the rack.
+    pick = solve_ik(grasp, tool_pitch=None, grasp_yaw=wrap_angle(tube_yaw - site.pose.yaw))
+    above = solve_ik((grasp[0], grasp[1], grasp[2] + 0.3), tool_pitch=None)
     details = {'tube_id': tube_id, 'slot': slot}
     return Timeline([
         Step(LoadStage.REACH, 'reach', lander.reach_duration, {**details, 'joints': above}),

@@ -26,7 +26,7 @@ from types import MappingProxyType
 from ..common.geometry import Pose2D
 from ..common.logic import (Content, DEPOT_SAMPLES_BY_KEY, depot_slot, FaultKind, GROUND,
                             ROVER_CACHING_ASSEMBLY, SAMPLE_TUBE_COUNT, SealState, tube_id)
-from ..lander.logic import LanderSite
+from ..lander.logic import HANDOVER_PARKING_TOLERANCE, LanderSite
 from ..rover.logic import approach_pose
 
 # Step actions: each maps onto one action of one node.
@@ -342,9 +342,8 @@ class Campaign:
         Yield NavigateTo steps; return the last result (the rover position follows on success).
 
         ``heading`` (rad) is the yaw wanted on arrival, or None when any yaw will do. NavigateTo
-        has no heading field, and a six-wheeled skid-steer turns poorly in place, so a heading is
-        reached by driving: first to a point APPROACH_RUN metres short of the target along the
-        heading, then straight on to the target.
+        has no heading field, so a heading is reached by driving: first to a point APPROACH_RUN
+        metres short of the target along the heading, then straight on to the target.
         """
         tolerance = tolerance or self.facts.rover.arrival_tolerance
         if heading is not None:
@@ -488,6 +487,7 @@ class Campaign:
         park = self.site.rover_handover_pose()
         rack = self.site.rover_rack_point()
         result = yield from self._navigate(Phase.PRIMARY_HANDOVER, park.x, park.y, 'the lander',
+                                           tolerance=HANDOVER_PARKING_TOLERANCE,
                                            heading=park.yaw)
         if not result.success:
             self.paths['primary'] = 'failed'

@@ -129,6 +129,38 @@ class DriveSafetyFilter:
         return FilteredCommand(linear, angular, tuple(violations))
 
 
+# Corner wheel centres (m, model frame: x forward, y left) and their steering limit (rad), as in
+# models/perseverance/model.sdf. The middle wheels do not steer.
+CORNER_WHEELS = {'front_left': (1.2, 1.15), 'front_right': (1.2, -1.15),
+                 'rear_left': (-1.2, 1.15), 'rear_right': (-1.2, -1.15)}
+STEER_LIMIT = 1.2
+AT_REST = 1e-6  # m/s or rad/s: below this on both axes the rover is not asked to move
+
+
+def corner_steering(linear, angular, previous=None):
+    """
+    Return the steering angle (rad) of each corner wheel for a body twist (m/s, rad/s).
+
+    Each corner wheel points along the velocity of its centre, so that it rolls instead of
+    being dragged sideways: for a turn in place that is tangent to the circle about the rover's
+    centre (+-0.806 rad). A wheel never points more than 90 deg off straight ahead (it rolls
+    backwards instead) and stays within ``STEER_LIMIT``. At rest the angles of ``previous`` (a
+    dict from an earlier call; straight ahead when None) are kept, so stopping does not swing
+    the wheels.
+    """
+    if abs(linear) < AT_REST and abs(angular) < AT_REST:
+        return dict(previous) if previous else dict.fromkeys(CORNER_WHEELS, 0.0)
+    angles = {}
+    for corner, (x, y) in CORNER_WHEELS.items():
+        angle = math.atan2(angular * x, linear - angular * y)
+        if angle > math.pi / 2:
+            angle -= math.pi
+        elif angle <= -math.pi / 2:
+            angle += math.pi
+        angles[corner] = _clamp(angle, STEER_LIMIT)
+    return angles
+
+
 class NavStage(enum.IntEnum):
     """NavigateTo feedback stages (NavigateTo.action STAGE_*)."""
 
@@ -151,9 +183,9 @@ class WaypointFollower:
     """
     Turn in place towards a goal, then drive to it, steering and slowing on the way.
 
-    A skid-steered rover with a low top speed turns in place when the heading error is large; the
-    follower keeps turning until the error falls to half the threshold (hysteresis, so it does not
-    chatter between turning and driving).
+    A slow rover turns in place (on its steered corner wheels) when the heading error is large;
+    the follower keeps turning until the error falls to half the threshold (hysteresis, so it
+    does not chatter between turning and driving).
     """
 
     def __init__(self, limits, tolerance=0.5, heading_tolerance=0.35, heading_gain=1.5,

@@ -19,6 +19,8 @@ Interfaces:
   action  /rover/hand_over_tube   HandOverTube          primary path: offer a rack tube to the
                                                         lander's transfer arm
   pub     /model/perseverance/cmd_vel                   Twist (world contract)
+  pub     /model/perseverance/steer_<corner>/cmd_pos    Float64: corner wheels steered along
+                                                        the commanded arc (world contract)
   pub     /model/perseverance/arm/joint_trajectory      JointTrajectory (world contract)
   sub     /model/perseverance/odometry, /joint_states, /world/tube_poses (world contract)
   sub     /tube_inventory (TubeInventory, transient local), /faults (Fault, transient local)
@@ -56,12 +58,13 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
-from std_msgs.msg import String
+from std_msgs.msg import Float64, String
 from trajectory_msgs.msg import JointTrajectory
 
 from . import ros_io, targets
 from .arm import ARM_JOINTS, arm_move_duration, arm_pose, ARM_POSES
-from .logic import DriveLimits, DriveSafetyFilter, navigation_progress, NavStage, WaypointFollower
+from .logic import (corner_steering, CORNER_WHEELS, DriveLimits, DriveSafetyFilter,
+                    navigation_progress, NavStage, WaypointFollower)
 from .sampling import (classify_drop, DropCheck, forced_drop_pose, plan_collection,
                        plan_deposit, RECOVERY_KNOCK_OVER, RECOVERY_NUDGE, recovery_steps)
 from ..common.action_server import finish, SingleGoalActionServer, wait_on_clock
@@ -76,6 +79,7 @@ from ..mission.scenario import load_scenario
 
 # World contract names.
 WORLD_CMD_VEL = '/model/perseverance/cmd_vel'
+WORLD_STEER = '/model/perseverance/steer_{}/cmd_pos'
 WORLD_ODOMETRY = '/model/perseverance/odometry'
 WORLD_JOINT_STATES = '/model/perseverance/joint_states'
 WORLD_ARM = '/model/perseverance/arm/joint_trajectory'
@@ -138,6 +142,9 @@ class RoverNode(Node):
 
         group = ReentrantCallbackGroup()
         self.cmd_pub = self.create_publisher(Twist, WORLD_CMD_VEL, CONTRACT_QOS)
+        self.steer_pubs = {corner: self.create_publisher(
+            Float64, WORLD_STEER.format(corner), CONTRACT_QOS) for corner in CORNER_WHEELS}
+        self._steering = None  # corner angles last sent (rad); None before the first command
         self.arm_pub = self.create_publisher(JointTrajectory, WORLD_ARM, CONTRACT_QOS)
         self.create_subscription(Twist, '/rover/cmd_vel', self._on_cmd_vel, 10)
         self.create_subscription(String, '/rover/arm/named_pose', self._on_named_pose, 10)
@@ -201,7 +208,7 @@ class RoverNode(Node):
             'slot_tolerance', 1.0, 'largest distance from the belly drop point to the depot slot '
             'at which DepositTube drops (m)', 0.05, 10.0)
         self.handover_tolerance = number(
-            'handover_tolerance', 0.5, 'largest distance from the rack to the point the lander '
+            'handover_tolerance', 0.2, 'largest distance from the rack to the point the lander '
             'takes tubes from (rover parked at rover_handover) for HandOverTube (m)', 0.05, 10.0)
 
     # ------------------------------------------------------------------ subscriptions
@@ -281,6 +288,12 @@ class RoverNode(Node):
         return self.get_clock().now().nanoseconds * 1e-9
 
     def _publish_base(self, linear, angular):
+        """Steer the corner wheels along the commanded arc, then send the twist."""
+        angles = corner_steering(linear, angular, self._steering)
+        for corner, angle in angles.items():
+            if self._steering is None or abs(angle - self._steering[corner]) > 1e-3:
+                self.steer_pubs[corner].publish(Float64(data=angle))
+        self._steering = angles
         msg = Twist()
         msg.linear.x, msg.angular.z = float(linear), float(angular)
         self.cmd_pub.publish(msg)

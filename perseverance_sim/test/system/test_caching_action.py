@@ -11,6 +11,7 @@ from perseverance_interfaces.action import CacheSample
 from perseverance_interfaces.msg import Fault, TubeInventory, TubeState
 from perseverance_nodes.caching.logic import Station
 from rclpy.action import ActionClient
+from rclpy.duration import Duration
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
 LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
@@ -43,6 +44,8 @@ def _start(rig, faults=()):
         fault_pub.publish(fault)
     if faults:  # faults reach the node before the inventory that makes goals possible
         probe.spin_until(lambda: fault_pub.get_subscription_count() > 0, 30.0, '/faults match')
+        # Matched is not delivered: the latched history goes out after the match.
+        assert fault_pub.wait_for_all_acked(Duration(seconds=30.0)), 'faults not acknowledged'
     probe.node.create_publisher(TubeInventory, '/tube_inventory', LATCHED).publish(_inventory())
     client = ActionClient(probe.node, CacheSample, '/caching_assembly/cache_sample')
     probe.wait_for_action_server(client)

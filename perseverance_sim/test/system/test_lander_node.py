@@ -17,10 +17,12 @@ from perseverance_interfaces.action import LaunchMav, LoadTube
 from perseverance_interfaces.msg import CustodyEvent, TubeInventory, TubeState
 from perseverance_interfaces.srv import DetachTube, RecordCustody
 from perseverance_nodes.common.geometry import quaternion_to_yaw, wrap_angle
+from perseverance_nodes.rover.logic import corner_steering, CORNER_WHEELS
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from ros_harness import Latest
 from rosgraph_msgs.msg import Clock
+from std_msgs.msg import Float64
 
 LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                      reliability=ReliabilityPolicy.RELIABLE)
@@ -30,7 +32,7 @@ SUCCEEDED, ABORTED = 4, 6   # GoalStatus
 RACK, ARM, CONTAINER, LAUNCHED = ('rover/caching_assembly', 'lander/transfer_arm',
                                   'lander/container', 'mav/launched')
 CONTAINER_PORT = (70.415, 0.0, 3.0)  # world contract: lander at (70, 0), yaw 0
-ROVER_HANDOVER = (66.4, 0.0)         # world contract: the rover parks here facing +x
+ROVER_HANDOVER = (66.7, 0.0)         # world contract: the rover parks here facing +x
 LANDER_PARAMS = ['-p', 'use_sim_time:=true', '-p', 'duration_scale:=0.02']
 
 
@@ -53,6 +55,9 @@ class Scene:
         node.create_subscription(CustodyEvent, '/custody_events', self.events.append,
                                  EVENTS_QOS)
         self.cmd = node.create_publisher(Twist, '/model/perseverance/cmd_vel', 10)
+        self.steer = {corner: node.create_publisher(
+            Float64, '/model/perseverance/steer_{}/cmd_pos'.format(corner), 10)
+            for corner in CORNER_WHEELS}
         self.record_client = node.create_client(RecordCustody, '/tube_ledger/record')
         self.detach_client = node.create_client(DetachTube, '/world/detach_tube')
         self.load = ActionClient(node, LoadTube, '/lander/load_tube')
@@ -99,8 +104,8 @@ class Scene:
         """
         Drive the rover through ``waypoints`` and stop at the last one, over cmd_vel.
 
-        Always rolling: the six-wheel skid steer turns slowly in place, so heading changes are
-        arcs. Arrive at the last point along the line from the one before, facing that way.
+        Always rolling, corner wheels steered along the arc as the rover node does. Arrive at the
+        last point along the line from the one before, facing that way.
         """
         def pose():
             p = self.odom.msg.pose.pose
@@ -108,6 +113,8 @@ class Scene:
             return p.position.x, p.position.y, quaternion_to_yaw((q.x, q.y, q.z, q.w))
 
         def command(linear, angular):
+            for corner, angle in corner_steering(linear, angular).items():
+                self.steer[corner].publish(Float64(data=angle))
             msg = Twist()
             msg.linear.x, msg.angular.z = float(linear), float(angular)
             self.cmd.publish(msg)

@@ -13,10 +13,11 @@ import math
 from geometry_msgs.msg import PoseArray, Twist
 from nav_msgs.msg import Odometry
 from perseverance_interfaces.srv import AttachTube, DetachTube
+from perseverance_nodes.rover.logic import corner_steering, CORNER_WHEELS
 import pytest
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
-from std_msgs.msg import Bool
+from std_msgs.msg import Bool, Float64
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 ROVER = '/model/perseverance'
@@ -27,8 +28,9 @@ ROVER_START = (32.0, 18.0)
 ROVER_ACCEL = 0.5  # m/s2, the DiffDrive limit of the contract
 ROVER_JOINTS = ['wheel_front_left_joint', 'wheel_front_right_joint', 'wheel_middle_left_joint',
                 'wheel_middle_right_joint', 'wheel_rear_left_joint', 'wheel_rear_right_joint',
-                'arm_shoulder_azimuth', 'arm_shoulder_elevation', 'arm_elbow', 'arm_wrist',
-                'arm_turret']
+                'steer_front_left_joint', 'steer_front_right_joint', 'steer_rear_left_joint',
+                'steer_rear_right_joint', 'arm_shoulder_azimuth', 'arm_shoulder_elevation',
+                'arm_elbow', 'arm_wrist', 'arm_turret']
 LANDER_JOINTS = ['sta_joint_{}'.format(i) for i in range(1, 8)]
 TUBE_RADIUS = 0.0085  # m: a tube lying on flat ground has its centre this high
 
@@ -200,8 +202,14 @@ def _joint_errors(states, targets):
 
 
 def test_rover_and_lander_arms_reach_trajectory_targets(ros_rig):
-    """Both arms follow a JointTrajectory to within 0.02 rad of its targets (joint states)."""
+    """
+    Both arms follow a JointTrajectory, the rover's corner wheels their steering commands.
+
+    Every joint ends within 0.02 rad of its target (joint states).
+    """
     world = World(ros_rig)
+    steering = {corner: world.publisher(Float64, ROVER + '/steer_{}/cmd_pos'.format(corner))
+                for corner in CORNER_WHEELS}
     rover_states = Latest(world.probe, JointState, ROVER + '/joint_states')
     lander_states = Latest(world.probe, JointState, LANDER + '/joint_states')
     rover_arm = world.publisher(JointTrajectory, ROVER + '/arm/joint_trajectory')
@@ -211,9 +219,13 @@ def test_rover_and_lander_arms_reach_trajectory_targets(ros_rig):
     assert list(lander_states.msg.name) == LANDER_JOINTS
 
     # Rover: the 'ready' pose (drill 1 m up) turned left, turret rolled; lander: ready, turned.
-    rover_target = dict(zip(ROVER_JOINTS[6:], [0.3, -1.4, 2.0, -0.6, 0.5]))
+    arm_target = dict(zip(ROVER_JOINTS[10:], [0.3, -1.4, 2.0, -0.6, 0.5]))
+    rover_target = dict(arm_target)
+    for corner, angle in corner_steering(0.0, 0.3).items():  # turn-in-place angles
+        steering[corner].publish(Float64(data=angle))
+        rover_target['steer_{}_joint'.format(corner)] = angle
     lander_target = dict(zip(LANDER_JOINTS, [0.3, 1.0, 0.2, -2.0, -0.2, 1.0, 0.4]))
-    rover_arm.publish(_trajectory(rover_target, rover_target.values(), 4))
+    rover_arm.publish(_trajectory(arm_target, arm_target.values(), 4))
     lander_arm.publish(_trajectory(lander_target, lander_target.values(), 4))
     world.run_for(4.0)
     # The PID's integral takes out the gravity sag (a few 0.01 rad at the rover's elbow) slowly.

@@ -9,6 +9,7 @@ from perseverance_nodes.common.facts import load_mission_facts
 from perseverance_nodes.common.validation import Refusal
 from perseverance_nodes.helicopter.logic import abort_outcome, Battery, choose_failure_point
 from perseverance_nodes.helicopter.logic import emergency_landing_setpoint, FEEDBACK_STAGE
+from perseverance_nodes.helicopter.logic import EMERGENCY_SIDESTEP
 from perseverance_nodes.helicopter.logic import FlightLeg, plan_retrieval, ready_time
 from perseverance_nodes.helicopter.logic import SortieExecutor, velocity_setpoint
 import pytest
@@ -134,13 +135,17 @@ def test_failure_before_grasp_leaves_the_tube_in_place():
     assert outcome.landing_position == (50.0, 25.0, 0.0)
 
 
-def test_failure_after_grasp_leaves_the_tube_where_the_helicopter_lands():
-    """Check that failure after grasp leaves the tube where the helicopter lands."""
+def test_failure_after_grasp_sets_the_tube_down_and_hops_aside():
+    """The tube stays where the helicopter came down; the helicopter ends 1 m further away."""
     plan = plan_retrieval('tube_02', 2, HOME, TUBE, DROP, FACTS)
     outcome = abort_outcome(plan, 7, (40.0, 20.0, 20.0), 1.5)  # return cruise, tube on board
     assert outcome.tube_holder == 'ground'
     assert outcome.tube_position == (40.0, 20.0, 1.5)
     assert outcome.transfer == ('helicopter_2/gripper', 'ground', 'emergency_release')
+    landing = outcome.landing_position
+    assert math.dist(landing[:2], (40.0, 20.0)) == pytest.approx(EMERGENCY_SIDESTEP)
+    assert math.dist(landing[:2], DROP[:2]) > math.dist((40.0, 20.0), DROP[:2])  # away from it
+    assert landing[2] == 1.5
 
 
 def test_invalid_points_are_refused():

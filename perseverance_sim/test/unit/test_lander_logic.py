@@ -9,8 +9,9 @@ from perseverance_nodes.common.facts import load_mission_facts
 from perseverance_nodes.common.geometry import Pose2D
 from perseverance_nodes.common.validation import ConfigError, Refusal
 from perseverance_nodes.lander.logic import CONTAINER_PORT, forward_kinematics, LanderSite
-from perseverance_nodes.lander.logic import LaunchStage
+from perseverance_nodes.lander.logic import HANDOVER_PARKING_TOLERANCE, LaunchStage
 from perseverance_nodes.lander.logic import LoadStage, MarsAscentVehicle, plan_load
+from perseverance_nodes.lander.logic import RACK_AHEAD, RACK_HEIGHT, ROVER_HANDOVER
 from perseverance_nodes.lander.logic import SampleContainer, solve_ik, TRANSFER_ARM_JOINTS
 from perseverance_nodes.lander.logic import transfer_arm_pose, TRANSFER_ARM_POSES
 from perseverance_nodes.lander.logic import validate_transfer_arm_joints
@@ -126,8 +127,8 @@ def test_model_geometry_and_contract_places():
     assert np.linalg.norm(port - np.array(CONTAINER_PORT)) < 0.14  # inside the container
     site = LanderSite(Pose2D(70.0, 0.0, 0.0))
     park = site.rover_handover_pose()
-    assert (park.x, park.y, park.yaw) == pytest.approx((66.4, 0.0, 0.0))
-    assert site.rover_handover_pose(backoff=10.0).x == pytest.approx(56.4)
+    assert (park.x, park.y, park.yaw) == pytest.approx((66.7, 0.0, 0.0))
+    assert site.rover_handover_pose(backoff=10.0).x == pytest.approx(56.7)
     assert math.dist(site.drop_points(1)[0][:2], (67.6, 1.0)) < 1.0  # helicopter_dropzone
 
 
@@ -159,3 +160,16 @@ def test_launch_preconditions_and_sequence():
     with pytest.raises(Refusal) as error:
         mav.check_ready()
     assert error.value.code == 'ALREADY_LAUNCHED'
+
+
+@pytest.mark.parametrize('parking_error', [-HANDOVER_PARKING_TOLERANCE, 0.0,
+                                           HANDOVER_PARKING_TOLERANCE])
+def test_every_rack_tube_is_in_reach_of_a_rover_parked_within_tolerance(parking_error):
+    """The transfer arm reaches both rows of the rack, end to end (docs/world_contract.md)."""
+    rover_x = ROVER_HANDOVER[0] + parking_error
+    for slot_x in np.linspace(-0.26, 0.273, 12):   # rack slots along the rover, m
+        for slot_y in (-0.09, 0.09):
+            grasp = (rover_x + RACK_AHEAD + slot_x, slot_y, RACK_HEIGHT + 0.02)
+            joints = solve_ik(grasp, tool_pitch=None, grasp_yaw=math.pi / 2)
+            reached, _ = forward_kinematics(joints)
+            assert reached == pytest.approx(grasp, abs=1e-6)

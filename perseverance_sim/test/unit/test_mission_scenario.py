@@ -93,7 +93,7 @@ def _error(mutate):
     (lambda d: d['rocks'][0].update(name='olympus'), "rocks[0].name = 'olympus'"),
     (lambda d: d['depot'].update(spacing=20.0), 'depot.spacing = 20.0'),
     (lambda d: d['depot'].update(spacing=3), 'depot.spacing = 3'),
-    (lambda d: d['helicopters'].update(count=3), 'helicopters.helipads'),
+    (lambda d: d['helicopters'].update(count=5), 'helicopters.helipads'),
     (lambda d: d['return'].update(depot_retrieval='sometimes'), 'return.depot_retrieval'),
     (lambda d: d['faults'].append('SEAL_STUCK@sample:malay') or d['rocks'].pop(3),
      'a rock of this scenario'),

@@ -11,6 +11,7 @@ from perseverance_nodes.common.logic import Content, FaultKind
 from perseverance_nodes.common.validation import ConfigError, Refusal
 from perseverance_nodes.rover import arm
 from perseverance_nodes.rover.logic import approach_pose, DriveLimits, DriveSafetyFilter
+from perseverance_nodes.rover.logic import corner_steering, CORNER_WHEELS, STEER_LIMIT
 from perseverance_nodes.rover.logic import navigation_progress, NavStage, WaypointFollower
 from perseverance_nodes.rover.sampling import classify_drop, CollectStage, fall_time
 from perseverance_nodes.rover.sampling import forced_drop_pose, plan_collection, plan_deposit
@@ -257,3 +258,31 @@ def test_drop_check_ignores_tubes_behind_or_between_the_wheels():
     assert not behind.in_wheel_path and not between.in_wheel_path
     with pytest.raises(ValueError):
         forced_drop_pose(FaultKind.SEAL_STUCK, rover, FACTS)
+
+
+def test_corner_steering_turn_in_place_is_tangent_to_the_circle():
+    """In place every corner wheel is perpendicular to its radius from the rover centre."""
+    angles = corner_steering(0.0, 0.3)
+    for corner, (x, y) in CORNER_WHEELS.items():
+        heading = (math.cos(angles[corner]), math.sin(angles[corner]))
+        assert heading[0] * x + heading[1] * y == pytest.approx(0.0, abs=1e-9)
+    assert angles['front_left'] == pytest.approx(-math.atan2(1.2, 1.15))
+    assert angles['front_right'] == pytest.approx(math.atan2(1.2, 1.15))
+    assert corner_steering(0.0, -0.3) == pytest.approx(angles)
+
+
+def test_corner_steering_straight_arc_and_reverse():
+    """Straight is zero; an arc steers front and rear opposite; reversing keeps the geometry."""
+    assert corner_steering(0.5, 0.0) == dict.fromkeys(CORNER_WHEELS, 0.0)
+    left_arc = corner_steering(0.5, 0.2)   # turn centre 2.5 m to the left
+    assert left_arc['front_left'] == pytest.approx(math.atan2(0.2 * 1.2, 0.5 - 0.2 * 1.15))
+    assert left_arc['front_left'] > 0 and left_arc['rear_left'] < 0
+    assert corner_steering(-0.5, -0.2) == pytest.approx(left_arc)
+    assert all(abs(a) <= STEER_LIMIT for a in corner_steering(0.01, 0.5).values())
+
+
+def test_corner_steering_holds_the_wheels_at_rest():
+    """Stopping keeps the last angles instead of swinging the wheels back."""
+    turning = corner_steering(0.0, 0.3)
+    assert corner_steering(0.0, 0.0, turning) == turning
+    assert corner_steering(0.0, 0.0) == dict.fromkeys(CORNER_WHEELS, 0.0)
