@@ -8,9 +8,8 @@ Runs `perseverance-sim campaign` (every node as a process, the embedded world un
 default scenario, then for 1, 2 and 4 helicopters, and prints for each run: outcome, wall time,
 simulated time, real-time factor, steps and tubes launched. The issue's target is the default
 campaign in at most 90 s of wall time on 2 cores. A helicopter count above the scenario's
-helipads uses the world contract's helipad_3 and helipad_4; the world must hold that many
-helicopter models (worlds/jezero.sdf has helicopter_1 and helicopter_2), else that run fails and
-says so.
+helipads uses the world contract's helipad_3 and helipad_4 (worlds/jezero.sdf has
+helicopter_1 .. helicopter_4 on them).
 
     python3 bench/campaign.py [--scenario F] [--helicopters 1 2 4] [--no-default] [--keep DIR]
 """

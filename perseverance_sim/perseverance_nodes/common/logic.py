@@ -14,6 +14,8 @@ import math
 import re
 import zlib
 
+from .validation import Refusal
+
 TUBE_COUNT = 43              # tubes on board (MISSION_FACTS "Tubes and samples")
 SAMPLE_TUBE_COUNT = 38       # of which sample tubes
 WITNESS_TUBE_COUNT = 5       # and contamination witness tubes, opened one at a time
@@ -96,6 +98,15 @@ def tube_index(tube):
     if not match or not 1 <= int(match.group(1)) <= TUBE_COUNT:
         raise ValueError(f'tube id {tube!r} is not one of tube_01..tube_{TUBE_COUNT}')
     return int(match.group(1))
+
+
+def check_tube_id(tube):
+    """Return ``tube`` if it names one of the 43 tubes; else Refusal UNKNOWN_TUBE (for goals)."""
+    try:
+        tube_index(tube)
+    except ValueError as error:
+        raise Refusal('UNKNOWN_TUBE', f'tube_id: {error}') from None
+    return tube
 
 
 def tube_kind(tube):

@@ -57,7 +57,7 @@ from .logic import (Battery, choose_failure_point, emergency_sidestep, FlightLeg
 from ..common.action_server import finish, SingleGoalActionServer, wait_on_clock
 from ..common.facts import load_mission_facts
 from ..common.geometry import quaternion_to_yaw
-from ..common.logic import GROUND, helicopter_gripper, tube_index
+from ..common.logic import check_tube_id, GROUND, helicopter_gripper
 from ..common.ros_main import spin_node
 from ..common.service_call import ServiceCallError
 from ..common.tube_world import CONTRACT_QOS, FAULT_QOS, TUBE_RADIUS, TubeWorld
@@ -309,10 +309,7 @@ class HelicopterNode(Node):
             fault = self._out_of_service
             raise Refusal('HELICOPTER_FAILED', f'{self.name} is out of service since '
                           f'{fault.fault_id}; clear that fault to fly again')
-        try:
-            tube_index(tube_id)
-        except ValueError as error:
-            raise Refusal('UNKNOWN_TUBE', f'tube_id: {error}') from None
+        check_tube_id(tube_id)
         drop = (drop_point.x, drop_point.y, drop_point.z)
         if not all(math.isfinite(c) for c in drop):
             raise Refusal('INVALID_GOAL', f'drop_point = {drop!r} is invalid; allowed: finite '

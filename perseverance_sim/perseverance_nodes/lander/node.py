@@ -40,8 +40,8 @@ from .logic import (forward_kinematics, LanderSite, LoadStage, MarsAscentVehicle
 from ..common.action_server import finish, SingleGoalActionServer, wait_on_clock
 from ..common.facts import load_mission_facts
 from ..common.geometry import Pose2D
-from ..common.logic import (GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM, MAV_LAUNCHED,
-                            ROVER_CACHING_ASSEMBLY, SealState, tube_index)
+from ..common.logic import (check_tube_id, GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM,
+                            MAV_LAUNCHED, ROVER_CACHING_ASSEMBLY, SealState)
 from ..common.ros_main import spin_node
 from ..common.service_call import ServiceCallError
 from ..common.tube_world import CONTRACT_QOS, tube_yaw, TubeWorld
@@ -276,10 +276,7 @@ class LanderNode(Node):
 
     def _plan(self, tube_id):
         """Return (timeline, source holder, sealed) or raise Refusal naming the problem."""
-        try:
-            tube_index(tube_id)
-        except ValueError as error:
-            raise Refusal('UNKNOWN_TUBE', f'tube_id: {error}') from None
+        check_tube_id(tube_id)
         pose = self.world.pose(tube_id)
         if pose is None:
             raise Refusal('WORLD', 'no /world/tube_poses from the world yet')

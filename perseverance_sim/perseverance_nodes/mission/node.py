@@ -43,7 +43,6 @@ from perseverance_interfaces.action import (CacheSample, CollectSample, DepositT
                                             RetrieveTube, RunCampaign)
 from perseverance_interfaces.msg import Fault, MissionStatus, TubeInventory, TubeState
 from perseverance_interfaces.srv import ClearFault, GetTube, InjectFault
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.action import ActionClient
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
@@ -57,6 +56,7 @@ from ..common.facts import load_mission_facts
 from ..common.logic import (Content, FaultKind, is_valid_holder, LANDER_CONTAINER, MAV_LAUNCHED,
                             ROCK_NAMES, SealState, tube_index)
 from ..common.ros_main import spin_node
+from ..common.ros_params import declare
 from ..common.service_call import call_service, ServiceCallError
 from ..common.validation import ConfigError
 from ..ledger.logic import TubeRecord
@@ -231,34 +231,22 @@ class MissionControlNode(Node):
     def __init__(self):
         """Declare parameters, create the clients of every step action, publish the status."""
         super().__init__('mission_control')
-        self.default_scenario = self.declare_parameter(
-            'scenario', '', ParameterDescriptor(
-                description='scenario YAML run when a goal names none; empty = the packaged '
-                            'config/scenarios/default.yaml')).value
-        facts_file = self.declare_parameter(
-            'facts_file', '', ParameterDescriptor(
-                description='mission facts YAML; empty = the packaged config/mission_facts.yaml',
-                read_only=True)).value
-        self.report_dir = self.declare_parameter(
-            'report_dir', '', ParameterDescriptor(
-                description='directory of report.json; empty = the working directory')).value
-        self.max_helicopters = self.declare_parameter(
-            'max_helicopters', 4, ParameterDescriptor(
-                description='helicopters whose /helicopter_<n>/retrieve_tube may be called',
-                read_only=True,
-                integer_range=[IntegerRange(from_value=1, to_value=9, step=1)])).value
-        self.server_timeout = self.declare_parameter(
-            'server_timeout', 10.0, ParameterDescriptor(
-                description='wall time (s) to wait for each step action server at the start '
-                            'of a campaign before refusing to run it',
-                floating_point_range=[FloatingPointRange(from_value=0.1,
-                                                         to_value=600.0)])).value
-        self.step_timeout = self.declare_parameter(
-            'step_timeout', 600.0, ParameterDescriptor(
-                description='wall time (s) a single step may take before it is cancelled and '
-                            'counted as failed (TIMEOUT)',
-                floating_point_range=[FloatingPointRange(from_value=1.0,
-                                                         to_value=86400.0)])).value
+        self.default_scenario = declare(
+            self, 'scenario', '', 'scenario YAML run when a goal names none; empty = the '
+            'packaged config/scenarios/default.yaml')
+        facts_file = declare(self, 'facts_file', '', 'mission facts YAML; empty = the packaged '
+                             'config/mission_facts.yaml', read_only=True)
+        self.report_dir = declare(self, 'report_dir', '', 'directory of report.json; empty = '
+                                  'the working directory')
+        self.max_helicopters = declare(
+            self, 'max_helicopters', 4, 'helicopters whose /helicopter_<n>/retrieve_tube may be '
+            'called', 1, 9, read_only=True)
+        self.server_timeout = declare(
+            self, 'server_timeout', 10.0, 'wall time (s) to wait for each step action server at '
+            'the start of a campaign before refusing to run it', 0.1, 600.0)
+        self.step_timeout = declare(
+            self, 'step_timeout', 600.0, 'wall time (s) a single step may take before it is '
+            'cancelled and counted as failed (TIMEOUT)', 1.0, 86400.0)
         self.facts = load_mission_facts(facts_file or None)
 
         self._lock = threading.RLock()      # campaign, fault registry, inventory

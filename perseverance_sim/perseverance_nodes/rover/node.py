@@ -53,7 +53,6 @@ from perseverance_interfaces.action import (CollectSample, DepositTube, HandOver
                                             NavigateTo)
 from perseverance_interfaces.msg import Fault, TubeInventory
 from perseverance_interfaces.srv import DetachTube, RecordCustody
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -69,9 +68,10 @@ from .sampling import (classify_drop, DropCheck, forced_drop_pose, plan_collecti
                        plan_deposit, RECOVERY_KNOCK_OVER, RECOVERY_NUDGE, recovery_steps)
 from ..common.action_server import finish, SingleGoalActionServer, wait_on_clock
 from ..common.facts import load_mission_facts
-from ..common.logic import (DEPOT_SAMPLES_BY_KEY, FaultKind, ROVER_CACHING_ASSEMBLY,
-                            tube_index)
+from ..common.logic import (check_tube_id, DEPOT_SAMPLES_BY_KEY, FaultKind,
+                            ROVER_CACHING_ASSEMBLY, tube_index)
 from ..common.ros_main import spin_node
+from ..common.ros_params import declare
 from ..common.service_call import call_service, ServiceCallError
 from ..common.validation import ConfigError, Refusal
 from ..lander.logic import LanderSite
@@ -172,44 +172,39 @@ class RoverNode(Node):
                 self.watchdog_timeout, len(self.rocks), len(self.slots), self.scenario.name))
 
     def _declare_parameters(self):
-        def number(name, default, description, low, high, read_only=False):
-            return self.declare_parameter(name, default, ParameterDescriptor(
-                description=description, read_only=read_only,
-                floating_point_range=[FloatingPointRange(from_value=low, to_value=high)])).value
-
-        self.seed = self.declare_parameter('seed', 1, ParameterDescriptor(
-            description='seed of the core-length draws; the same seed, the same outcome',
-            integer_range=[IntegerRange(from_value=0, to_value=2**31 - 1, step=1)])).value
-        self.duration_scale = number(
-            'duration_scale', 1.0, 'factor on the nominal step durations of mission_facts.yaml '
-            '(1.0 = nominal; smaller runs arm moves, coring and inspection faster)', 0.0, 10.0)
-        self.facts_file = self.declare_parameter('facts_file', '', ParameterDescriptor(
-            description='mission facts YAML; empty = the packaged config/mission_facts.yaml',
-            read_only=True)).value
-        self.scenario_file = self.declare_parameter('scenario_file', '', ParameterDescriptor(
-            description='scenario YAML giving rock, depot slot and lander coordinates; empty = '
-                        'the packaged config/scenarios/default.yaml', read_only=True)).value
-        self.max_linear_speed = number(
-            'max_linear_speed', 0.0, 'safety filter speed limit (m/s); 0 = mission facts '
-            '(0.042 m/s, the real rover)', 0.0, 1.0, read_only=True)
-        self.max_angular_speed = number(
-            'max_angular_speed', 0.0, 'safety filter turn-rate limit (rad/s); 0 = mission facts',
-            0.0, 0.5, read_only=True)
-        self.max_linear_accel = number(
-            'max_linear_accel', 0.0, 'safety filter acceleration limit (m/s2); 0 = mission '
-            'facts', 0.0, 0.5, read_only=True)
-        self.max_angular_accel = number(
-            'max_angular_accel', 0.0, 'safety filter angular acceleration limit (rad/s2); 0 = '
+        self.seed = declare(self, 'seed', 1, 'seed of the core-length draws; the same seed, '
+                            'the same outcome', 0, 2**31 - 1)
+        self.duration_scale = declare(
+            self, 'duration_scale', 1.0, 'factor on the nominal step durations of '
+            'mission_facts.yaml (1.0 = nominal; smaller runs arm moves, coring and inspection '
+            'faster)', 0.0, 10.0)
+        self.facts_file = declare(self, 'facts_file', '', 'mission facts YAML; empty = the '
+                                  'packaged config/mission_facts.yaml', read_only=True)
+        self.scenario_file = declare(
+            self, 'scenario_file', '', 'scenario YAML giving rock, depot slot and lander '
+            'coordinates; empty = the packaged config/scenarios/default.yaml', read_only=True)
+        self.max_linear_speed = declare(
+            self, 'max_linear_speed', 0.0, 'safety filter speed limit (m/s); 0 = mission '
+            'facts (0.042 m/s, the real rover)', 0.0, 1.0, read_only=True)
+        self.max_angular_speed = declare(
+            self, 'max_angular_speed', 0.0, 'safety filter turn-rate limit (rad/s); 0 = '
             'mission facts', 0.0, 0.5, read_only=True)
-        self.watchdog_timeout = number(
-            'watchdog_timeout', 0.5, 'stop the rover when no /rover/cmd_vel arrived for this '
-            'long (s of sim time)', 0.05, 10.0)
-        self.slot_tolerance = number(
-            'slot_tolerance', 1.0, 'largest distance from the belly drop point to the depot slot '
-            'at which DepositTube drops (m)', 0.05, 10.0)
-        self.handover_tolerance = number(
-            'handover_tolerance', 0.2, 'largest distance from the rack to the point the lander '
-            'takes tubes from (rover parked at rover_handover) for HandOverTube (m)', 0.05, 10.0)
+        self.max_linear_accel = declare(
+            self, 'max_linear_accel', 0.0, 'safety filter acceleration limit (m/s2); 0 = '
+            'mission facts', 0.0, 0.5, read_only=True)
+        self.max_angular_accel = declare(
+            self, 'max_angular_accel', 0.0, 'safety filter angular acceleration limit '
+            '(rad/s2); 0 = mission facts', 0.0, 0.5, read_only=True)
+        self.watchdog_timeout = declare(
+            self, 'watchdog_timeout', 0.5, 'stop the rover when no /rover/cmd_vel arrived for '
+            'this long (s of sim time)', 0.05, 10.0)
+        self.slot_tolerance = declare(
+            self, 'slot_tolerance', 1.0, 'largest distance from the belly drop point to the '
+            'depot slot at which DepositTube drops (m)', 0.05, 10.0)
+        self.handover_tolerance = declare(
+            self, 'handover_tolerance', 0.2, 'largest distance from the rack to the point the '
+            'lander takes tubes from (rover parked at rover_handover) for HandOverTube (m)',
+            0.05, 10.0)
 
     # ------------------------------------------------------------------ subscriptions
     def _on_odometry(self, msg):
@@ -552,19 +547,20 @@ class RoverNode(Node):
         self._record(core.tube_id, ROVER_CACHING_ASSEMBLY, ROVER_CACHING_ASSEMBLY, 'core',
                      position, changes)
 
+    def _rack_tube(self, tube_id):
+        """Return ``tube_id`` if it is a tube in the rover's rack; else Refusal (goal checks)."""
+        check_tube_id(tube_id)
+        if not self.tubes.on_board(tube_id):
+            raise Refusal('TUBE_NOT_ON_BOARD', "{} is held by {!r}, not the rover's rack".format(
+                tube_id, self.tubes.tubes[tube_id]['holder']))
+        return tube_id
+
     # ------------------------------------------------------------------ DepositTube
     def _deposit(self, goal_handle):
         goal, result = goal_handle.request, DepositTube.Result()
         try:
-            tube = goal.tube_id
-            try:
-                tube_index(tube)
-            except ValueError as error:
-                raise Refusal('UNKNOWN_TUBE', str(error)) from error
+            tube = self._rack_tube(goal.tube_id)
             holder, number, slot_xy = targets.parse_slot(goal.slot, self.slots)
-            if not self.tubes.on_board(tube):
-                raise Refusal('TUBE_NOT_ON_BOARD', "{} is held by {!r}, not the rover's rack"
-                              .format(tube, self.tubes.tubes[tube]['holder']))
             if not self.tubes.sealed(tube):
                 raise Refusal('TUBE_UNSEALED', '{} is not sealed; unsealed tubes are not '
                               'dropped'.format(tube))
@@ -689,14 +685,7 @@ class RoverNode(Node):
     def _hand_over(self, goal_handle):
         goal, result = goal_handle.request, HandOverTube.Result()
         try:
-            tube = goal.tube_id
-            try:
-                tube_index(tube)
-            except ValueError as error:
-                raise Refusal('UNKNOWN_TUBE', str(error)) from error
-            if not self.tubes.on_board(tube):
-                raise Refusal('TUBE_NOT_ON_BOARD', "{} is held by {!r}, not the rover's rack"
-                              .format(tube, self.tubes.tubes[tube]['holder']))
+            tube = self._rack_tube(goal.tube_id)
             with self._exclusive('hand_over_tube'):
                 self._hand_over_at(goal_handle, tube, result)
         except Refusal as refusal:

@@ -32,7 +32,7 @@ import time
 
 from geometry_msgs.msg import Twist
 from perseverance_interfaces.srv import AttachTube, DetachTube
-from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor, SetParametersResult
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
@@ -43,6 +43,7 @@ from . import engine as engine_mod
 from . import handoff, plugins, ros_convert
 from ..common.paths import share_path
 from ..common.ros_main import spin_node
+from ..common.ros_params import declare
 
 # What ros_gz_bridge does; subscribers may be reliable or best-effort.
 CONTRACT_QOS = QoSProfile(depth=10, history=HistoryPolicy.KEEP_LAST,
@@ -68,44 +69,26 @@ class WorldNode(Node):
     def __init__(self):
         """Declare parameters, load the world, create the interfaces, start stepping."""
         super().__init__('world')
-        hz = [FloatingPointRange(from_value=0.1, to_value=1000.0)]
-        world_file = self.declare_parameter(
-            'world_file', share_path('worlds', 'jezero.sdf'), ParameterDescriptor(
-                description='SDF world to simulate (models resolved on the package models/ '
-                            'and GZ_SIM_RESOURCE_PATH)', read_only=True)).value
-        timestep = self.declare_parameter(
-            'timestep', engine_mod.DEFAULT_TIMESTEP, ParameterDescriptor(
-                description='physics step (s)', read_only=True,
-                floating_point_range=[FloatingPointRange(from_value=0.0005,
-                                                         to_value=0.02)])).value
-        self.real_time_factor = self.declare_parameter(
-            'real_time_factor', 0.0, ParameterDescriptor(
-                description='sim time / wall time target: 0 = as fast as possible (headless, '
-                            'tests), 1.0 = real time (teleoperation)',
-                floating_point_range=[FloatingPointRange(from_value=0.0,
-                                                         to_value=1000.0)])).value
-        clock_rate = self.declare_parameter(
-            'clock_rate', 50.0, ParameterDescriptor(
-                description='/clock publications per second of sim time (Hz)', read_only=True,
-                floating_point_range=hz)).value
-        self.cameras_enabled = self.declare_parameter(
-            'cameras_enabled', False, ParameterDescriptor(
-                description='render and publish camera images (offscreen EGL/OSMesa)')).value
-        camera_rate = self.declare_parameter(
-            'camera_rate', 0.0, ParameterDescriptor(
-                description='camera frames per second of sim time (Hz); 0 = the SDF '
-                            'update_rate of each sensor', read_only=True,
-                floating_point_range=[FloatingPointRange(from_value=0.0,
-                                                         to_value=1000.0)])).value
-        joint_state_rate = self.declare_parameter(
-            'joint_state_rate', 50.0, ParameterDescriptor(
-                description='joint states per second of sim time (Hz) for JointStatePublishers '
-                            'without an SDF update_rate', read_only=True,
-                floating_point_range=hz)).value
-        tube_pose_rate = self.declare_parameter(
-            'tube_pose_rate', 10.0, ParameterDescriptor(
-                description='/world/tube_poses per second of sim time (Hz)', read_only=True,
-                floating_point_range=hz)).value
+        world_file = declare(self, 'world_file', share_path('worlds', 'jezero.sdf'),
+                             'SDF world to simulate (models resolved on the package models/ and '
+                             'GZ_SIM_RESOURCE_PATH)', read_only=True)
+        timestep = declare(self, 'timestep', engine_mod.DEFAULT_TIMESTEP, 'physics step (s)',
+                           0.0005, 0.02, read_only=True)
+        self.real_time_factor = declare(
+            self, 'real_time_factor', 0.0, 'sim time / wall time target: 0 = as fast as possible '
+            '(headless, tests), 1.0 = real time (teleoperation)', 0.0, 1000.0)
+        clock_rate = declare(self, 'clock_rate', 50.0, '/clock publications per second of sim '
+                             'time (Hz)', 0.1, 1000.0, read_only=True)
+        self.cameras_enabled = declare(self, 'cameras_enabled', False, 'render and publish '
+                                       'camera images (offscreen EGL/OSMesa)')
+        camera_rate = declare(self, 'camera_rate', 0.0, 'camera frames per second of sim time '
+                              '(Hz); 0 = the SDF update_rate of each sensor', 0.0, 1000.0,
+                              read_only=True)
+        joint_state_rate = declare(
+            self, 'joint_state_rate', 50.0, 'joint states per second of sim time (Hz) for '
+            'JointStatePublishers without an SDF update_rate', 0.1, 1000.0, read_only=True)
+        tube_pose_rate = declare(self, 'tube_pose_rate', 10.0, '/world/tube_poses per second '
+                                 'of sim time (Hz)', 0.1, 1000.0, read_only=True)
 
         started = time.monotonic()
         # The node paces itself (outside the lock); the engine never sleeps.
@@ -146,7 +129,9 @@ class WorldNode(Node):
         for em in eng.emulations:
             model = em.model_name
             if isinstance(em, plugins.DiffDrive):
-                self._sub(Twist, em.topic, self._rover_cmd_callback(model))
+                self._sub(Twist, em.topic, self._twist_callback(
+                    model, lambda m, linear, angular: self.engine.set_cmd_vel(
+                        m, linear[0], angular[2])))
             elif isinstance(em, plugins.OdometryPublisher):
                 self._add_stream('odometry ' + model, 1.0 / max(em.rate, 0.1),
                                  self._odometry_builder(em), [self._pub(ros_convert.Odometry,
@@ -161,8 +146,9 @@ class WorldNode(Node):
                 self.trajectory_joints.setdefault(em.topic, (model, set()))[1].update(joints)
             elif isinstance(em, plugins.MulticopterVelocityControl):
                 # Contract names /model/<m>/... (gz listens under robotNamespace; bridge maps).
-                self._sub(Twist, '/model/{}/cmd_vel'.format(model),
-                          self._helicopter_cmd_callback(model))
+                self._sub(Twist, '/model/{}/cmd_vel'.format(model), self._twist_callback(
+                    model, lambda m, linear, angular: self.engine.set_helicopter_velocity(
+                        m, linear, angular[2])))
                 self._sub(Bool, '/model/{}/enable'.format(model),
                           self._helicopter_enable_callback(model))
             elif isinstance(em, plugins.JointPositionController):
@@ -338,26 +324,19 @@ class WorldNode(Node):
         self._submit(job)
 
     # ------------------------------------------------------------------ command callbacks
-    def _rover_cmd_callback(self, model):
-        def callback(msg):
-            try:
-                linear, angular = ros_convert.twist(msg)
-            except ValueError as err:
-                self.get_logger().warning('{} cmd_vel rejected: {}'.format(model, err))
-                return
-            self._command(model + ' cmd_vel',
-                          lambda: self.engine.set_cmd_vel(model, linear[0], angular[2]))
-        return callback
+    def _twist_callback(self, model, apply):
+        """
+        Return a cmd_vel callback: reject non-finite twists, else queue ``apply``.
 
-    def _helicopter_cmd_callback(self, model):
+        ``apply(model, linear (3,), angular (3,))`` runs on the stepping thread.
+        """
         def callback(msg):
             try:
                 linear, angular = ros_convert.twist(msg)
             except ValueError as err:
                 self.get_logger().warning('{} cmd_vel rejected: {}'.format(model, err))
                 return
-            self._command(model + ' cmd_vel', lambda: self.engine.set_helicopter_velocity(
-                model, linear, angular[2]))
+            self._command(model + ' cmd_vel', lambda: apply(model, linear, angular))
         return callback
 
     def _helicopter_enable_callback(self, model):
