@@ -10,8 +10,10 @@ the real heightmap), the raw MuJoCo step rate, the engine's stepping rate (plugi
 rover driving, one helicopter hovering) and the same with the rover camera rendered at its
 update rate.  It then starts the ROS `world` node as a process (headless, real_time_factor 0,
 cameras off, then on) and measures its real-time factor from /clock against wall time, and the
-ratio node / raw MuJoCo.  Run: python3 bench/world_rtf.py [--world F] [--synthetic]
-[--seconds S] [--node-seconds S] [--no-node]
+ratio node / raw MuJoCo; and, paced at real time, the node's CPU use (share of one core, from
+/proc) with cameras off and on: the difference is what the camera costs.  Run:
+python3 bench/world_rtf.py [--world F] [--synthetic] [--seconds S] [--node-seconds S]
+[--no-node]
 """
 
 import argparse
@@ -105,12 +107,20 @@ def engine_rate(engine, seconds, rover, helicopter, camera):
     return sim / elapsed, frames
 
 
-def node_rate(world, model_dirs, seconds, cameras):
-    """
-    Real-time factor of the world node process: /clock advance over wall time.
+def _cpu_seconds(pid):
+    """User + system CPU time (s) of a process so far, from /proc/<pid>/stat."""
+    with open('/proc/{}/stat'.format(pid)) as stat:
+        fields = stat.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
-    The node runs headless at real_time_factor 0 on its own ROS domain (loopback discovery);
-    the window starts at the first /clock message, so loading the world is not counted.
+
+def node_rate(world, model_dirs, seconds, cameras, real_time_factor=0.0):
+    """
+    Return (real-time factor, CPU share of one core) of the world node process.
+
+    The node runs headless at ``real_time_factor`` (0 = unpaced) on its own ROS domain (loopback
+    discovery); the window starts at the first /clock message, so loading the world is not
+    counted. The real-time factor is /clock advance over wall time.
     """
     from rosgraph_msgs.msg import Clock
     lease = DomainLease()
@@ -119,8 +129,9 @@ def node_rate(world, model_dirs, seconds, cameras):
                          extra_env=extra_env)
     probe = None
     try:
-        group.start_node('world', ros_args=[
-            '-p', 'world_file:={}'.format(world), '-p', 'real_time_factor:=0.0',
+        node = group.start_node('world', ros_args=[
+            '-p', 'world_file:={}'.format(world),
+            '-p', 'real_time_factor:={}'.format(float(real_time_factor)),
             '-p', 'cameras_enabled:={}'.format('true' if cameras else 'false')])
         probe = RosClient(lease.domain_id, 'world_rtf_probe')
         latest = []
@@ -130,10 +141,11 @@ def node_rate(world, model_dirs, seconds, cameras):
         probe.spin_until(lambda: latest or group.dead(), 60.0, '/clock from the world node')
         if group.dead():
             raise RuntimeError(group.report())
-        sim0, wall0 = latest[-1], time.perf_counter()
+        sim0, wall0, cpu0 = latest[-1], time.perf_counter(), _cpu_seconds(node.popen.pid)
         probe.spin_until(lambda: time.perf_counter() - wall0 >= seconds, seconds + 10.0,
                          'the measurement window')
-        return (latest[-1] - sim0) / (time.perf_counter() - wall0)
+        wall = time.perf_counter() - wall0
+        return (latest[-1] - sim0) / wall, (_cpu_seconds(node.popen.pid) - cpu0) / wall
     finally:
         if probe is not None:
             probe.close()
@@ -203,9 +215,19 @@ def main():
     # The node: idle commands (nothing drives), all contract streams published, no subscribers
     # but the probe's /clock.
     for cameras in ([False, True] if has_cameras else [False]):
-        rtf = node_rate(world, model_dirs, args.node_seconds, cameras)
+        rtf, _ = node_rate(world, model_dirs, args.node_seconds, cameras)
         print('world node, cameras {:3s}: {:6.1f} x real time = {:.2f} x raw mj_step'.format(
             'on' if cameras else 'off', rtf, rtf / raw_rtf))
+    if has_cameras:  # the issue's camera target is stated at real time
+        shares = {}
+        for cameras in (False, True):
+            rtf, shares[cameras] = node_rate(world, model_dirs, 2 * args.node_seconds, cameras,
+                                             real_time_factor=1.0)
+            print('world node at real time, cameras {:3s}: {:5.1f} % of a core '
+                  '(real-time factor {:.2f})'.format('on' if cameras else 'off',
+                                                     100 * shares[cameras], rtf))
+        print('cameras at their SDF rates, at real time: {:+.1f} % of a core'.format(
+            100 * (shares[True] - shares[False])))
 
 
 if __name__ == '__main__':

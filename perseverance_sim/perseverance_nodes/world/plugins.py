@@ -627,6 +627,7 @@ class HelicopterState:
     command: tuple = None
     thrust: float = 0.0
     saturated: bool = False
+    idle: bool = False   # force, torque and rotors zeroed while disabled or without command
     extra: dict = field(default_factory=dict)
 
 
@@ -706,11 +707,14 @@ class MulticopterVelocityControl(Emulation):
         data = self.engine.data
         xfrc = data.xfrc_applied[self.body]
         if not self.state.enabled or self.state.command is None:
-            xfrc[:] = 0.0
-            self.state.thrust = 0.0
-            for motor in self.motors:
-                motor.set_thrust_fraction(0.0)
+            if not self.state.idle:  # zero once: a parked helicopter then costs nothing
+                xfrc[:] = 0.0
+                self.state.thrust = 0.0
+                for motor in self.motors:
+                    motor.set_thrust_fraction(0.0)
+                self.state.idle = True
             return
+        self.state.idle = False
         lin_cmd, yaw_rate_cmd = self.state.command
         quat = data.xquat[self.body]
         rot = quat_to_mat(quat)
