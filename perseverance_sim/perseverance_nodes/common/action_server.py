@@ -11,13 +11,29 @@ Invalid goals are accepted and then aborted at once with `success=False`, an `er
 
 import inspect
 import threading
+import time
 
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.duration import Duration
+from rclpy.task import Future
 
 # Longest single wait on the node clock: bounds how late a cancel request is noticed.
 _WAIT_SLICE = 0.05  # s of node-clock time
+
+# Goal threads still running; joined at shutdown (join_goal_threads) so that none is inside
+# rclpy while the interpreter exits.
+_goal_threads = set()
+_goal_threads_lock = threading.Lock()
+
+
+def join_goal_threads(timeout):
+    """Wait up to ``timeout`` s in all for the running goal threads to end."""
+    deadline = time.monotonic() + timeout
+    with _goal_threads_lock:
+        threads = list(_goal_threads)
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class SingleGoalActionServer:
@@ -27,13 +43,16 @@ class SingleGoalActionServer:
         """
         Serve `action_type` on `name`; `execute(goal_handle)` returns the result message.
 
-        `execute` may be a coroutine function (``async def``): it then runs as a task of the
-        executor, so a single-threaded executor can serve the goal while it awaits.
+        A plain `execute` runs in a thread of its own, so it may block (wait on the sim clock,
+        call services, wait for world state) while the node's executor, single-threaded or
+        not, keeps delivering the clock, subscriptions, service responses and cancel requests.
+        A coroutine function (``async def``) runs as a task of the executor instead.
         """
         self._node = node
+        self._name = name
         self._busy = threading.Lock()
         self._execute = execute
-        run = self._run_async if inspect.iscoroutinefunction(execute) else self._run
+        run = self._run_async if inspect.iscoroutinefunction(execute) else self._run_in_thread
         self.server = ActionServer(
             node, action_type, name, execute_callback=run,
             goal_callback=self._on_goal, cancel_callback=lambda _request: CancelResponse.ACCEPT,
@@ -42,13 +61,27 @@ class SingleGoalActionServer:
     def _on_goal(self, _goal_request):
         if self._busy.locked():
             self._node.get_logger().warning(
-                'goal rejected: {} is busy with another goal'.format(self.server._action_name))
+                'goal rejected: {} is busy with another goal'.format(self._name))
             return GoalResponse.REJECT
         return GoalResponse.ACCEPT
 
-    def _run(self, goal_handle):
+    async def _run_in_thread(self, goal_handle):
         with self._busy:
-            return self._execute(goal_handle)
+            done = Future()
+
+            def work():
+                try:
+                    done.set_result(self._execute(goal_handle))
+                except BaseException as error:  # noqa: B902 - re-raised in the awaiting task
+                    done.set_exception(error)
+                finally:
+                    with _goal_threads_lock:
+                        _goal_threads.discard(threading.current_thread())
+            thread = threading.Thread(target=work, daemon=True, name='execute ' + self._name)
+            with _goal_threads_lock:
+                _goal_threads.add(thread)
+            thread.start()
+            return await done
 
     async def _run_async(self, goal_handle):
         with self._busy:

@@ -676,4 +676,4 @@ def _json_default(value):
 
 def main(args=None):
     """Run the mission_control node (single-threaded executor; see ``_execute``)."""
-    return spin_node(MissionControlNode, args, threads=1)
+    return spin_node(MissionControlNode, args)

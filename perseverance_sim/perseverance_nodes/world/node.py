@@ -478,7 +478,7 @@ def main(args=None):
     client sending one cmd_vel per message it receives, the multi-threaded executor's GIL
     contention with the stepping thread cut the world from about 10x to 0.1-0.3x real time.
     """
-    return spin_node(WorldNode, args, threads=1)
+    return spin_node(WorldNode, args)
 
 
 if __name__ == '__main__':
