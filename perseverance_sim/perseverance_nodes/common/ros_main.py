@@ -3,10 +3,12 @@
 """The one `main()` every node shares: init, spin, and a clean exit code on SIGINT."""
 
 import sys
+import time
 
 from perseverance_nodes.common.ros_env import apply_localhost_default
 
 GOAL_THREADS_JOIN = 3.0  # s at shutdown for running action goals to notice it and end
+SHUTDOWN_GRACE = 1.0     # s for a SIGINT's shutdown to show in rclpy.ok() after a spin error
 
 
 def spin_node(node_factory, args=None, threads=1):
@@ -39,8 +41,12 @@ def spin_node(node_factory, args=None, threads=1):
         pass
     except Exception:
         # SIGINT shuts the context down asynchronously; an executor that is building its wait
-        # set at that moment raises RCLError ("context is not valid") instead of
-        # ExternalShutdownException. That is still a clean stop; anything else is an error.
+        # set or taking a message at that moment raises RCLError ("context is not valid") or a
+        # pybind11 RuntimeError instead of ExternalShutdownException, possibly a moment before
+        # rclpy.ok() turns False. That is still a clean stop; anything else is an error.
+        deadline = time.monotonic() + SHUTDOWN_GRACE
+        while rclpy.ok() and time.monotonic() < deadline:
+            time.sleep(0.02)
         if rclpy.ok():
             raise
     finally:
