@@ -46,7 +46,6 @@ from geometry_msgs.msg import Point, Pose, Twist
 from nav_msgs.msg import Odometry
 from perseverance_interfaces.action import RetrieveTube
 from perseverance_interfaces.msg import Fault
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import BatteryState
@@ -59,6 +58,7 @@ from ..common.facts import load_mission_facts
 from ..common.geometry import quaternion_to_yaw
 from ..common.logic import check_tube_id, GROUND, helicopter_gripper
 from ..common.ros_main import spin_node
+from ..common.ros_params import declare
 from ..common.service_call import ServiceCallError
 from ..common.tube_world import CONTRACT_QOS, FAULT_QOS, TUBE_RADIUS, TubeWorld
 from ..common.validation import Refusal
@@ -102,10 +102,6 @@ def _clamp(value, limit):
     return max(-limit, min(limit, value))
 
 
-def _range(low, high):
-    return [FloatingPointRange(from_value=float(low), to_value=float(high))]
-
-
 class HelicopterNode(Node):
     """ROS wiring of one sample recovery helicopter."""
 
@@ -113,9 +109,8 @@ class HelicopterNode(Node):
         """Declare parameters, connect to the world and the ledger, serve RetrieveTube."""
         super().__init__('helicopter')
 
-        def param(name, default, description, **kwargs):
-            return self.declare_parameter(name, default, ParameterDescriptor(
-                description=description, read_only=True, **kwargs)).value
+        def param(name, default, description, low=None, high=None):
+            return declare(self, name, default, description, low, high, read_only=True)
         self.name = param('helicopter', '', 'world model this node flies (helicopter_<i>, as '
                           'in the world contract); empty = the node namespace, e.g. '
                           '/helicopter_2 -> helicopter_2') or self.get_namespace().strip('/')
@@ -126,33 +121,33 @@ class HelicopterNode(Node):
                              '/helicopter_<i>)')
         self.number = int(match.group(1))
         self.seed = param('seed', 1, 'seed of the failure point draws; same seed, same outcome',
-                          integer_range=[IntegerRange(from_value=0, to_value=2**31 - 1, step=1)])
+                          0, 2**31 - 1)
         self.duration_scale = param(
             'duration_scale', 1.0, 'factor on the grasp and release holds and on solar charging '
             'waits of mission_facts.yaml (flight itself is physics)',
-            floating_point_range=_range(0.0, 10.0))
+            0.0, 10.0)
         facts_file = param('facts_file', '', 'mission facts YAML; empty = the packaged '
                            'config/mission_facts.yaml')
         self.period = 1.0 / param('control_rate', 20.0, 'velocity setpoints per second of sim '
-                                  'time (Hz)', floating_point_range=_range(1.0, 200.0))
+                                  'time (Hz)', 1.0, 200.0)
         charge = param('battery_charge', 1.0, 'state of charge at start (fraction)',
-                       floating_point_range=_range(0.0, 1.0))
+                       0.0, 1.0)
         self.grasp_tolerance = param(
             'grasp_tolerance', 0.05, 'AttachTube tolerance of the gripper: tube centre to '
-            'grasp_point (m); the contract default', floating_point_range=_range(0.001, 0.5))
+            'grasp_point (m); the contract default', 0.001, 0.5)
         self.taxi_height = param('taxi_height', 0.4, 'height of the hover-taxi that replaces '
-                                 'driving on wheels (m)', floating_point_range=_range(0.1, 3.0))
+                                 'driving on wheels (m)', 0.1, 3.0)
         self.position_tolerance = param(
             'position_tolerance', 0.015, 'hover-taxi: horizontal error to reach before the '
-            'touchdown over the tube (m)', floating_point_range=_range(0.002, 0.5))
+            'touchdown over the tube (m)', 0.002, 0.5)
         self.arm_settle = param('arm_settle_time', 2.0, 'sim time (s) the arm takes to go down '
-                                'or up', floating_point_range=_range(0.1, 60.0))
+                                'or up', 0.1, 60.0)
         self.leg_margin = param(
             'leg_timeout_margin', 60.0, 'a leg may take twice its planned time plus this (s of '
             'sim time) before the sortie aborts with ERROR_TIMEOUT',
-            floating_point_range=_range(1.0, 3600.0))
+            1.0, 3600.0)
         service_timeout = param('service_timeout', 10.0, 'wall time (s) a world or ledger '
-                                'service gets to answer', floating_point_range=_range(0.5, 120.0))
+                                'service gets to answer', 0.5, 120.0)
 
         self.facts = load_mission_facts(facts_file or None)
         heli = self.facts.helicopter

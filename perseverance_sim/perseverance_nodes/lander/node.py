@@ -28,7 +28,6 @@ import threading
 
 from builtin_interfaces.msg import Duration as DurationMsg
 from perseverance_interfaces.action import LaunchMav, LoadTube
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import JointState
@@ -43,6 +42,7 @@ from ..common.geometry import Pose2D
 from ..common.logic import (check_tube_id, GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM,
                             MAV_LAUNCHED, ROVER_CACHING_ASSEMBLY, SealState)
 from ..common.ros_main import spin_node
+from ..common.ros_params import declare
 from ..common.service_call import ServiceCallError
 from ..common.tube_world import CONTRACT_QOS, tube_yaw, TubeWorld
 from ..common.validation import Refusal
@@ -84,67 +84,60 @@ def _within_limits(joints):
                  for name, q in zip(TRANSFER_ARM_JOINTS, joints))
 
 
-def _range(low, high):
-    return [FloatingPointRange(from_value=float(low), to_value=float(high))]
-
-
 class LanderNode(Node):
     """ROS wiring of the sample retrieval lander."""
 
     def __init__(self):
         """Declare parameters, load the facts, subscribe to the world and serve both actions."""
         super().__init__('lander')
-        facts_file = self.declare_parameter(
-            'facts_file', '', ParameterDescriptor(
-                description='mission facts YAML; empty = the packaged config/mission_facts.yaml',
-                read_only=True)).value
-        self.facts = load_mission_facts(facts_file or None)
 
-        def param(name, default, description, **kwargs):
-            return self.declare_parameter(name, default, ParameterDescriptor(
-                description=description, read_only=True, **kwargs)).value
+        def param(name, default, description, low=None, high=None):
+            return declare(self, name, default, description, low, high, read_only=True)
+        facts_file = param('facts_file', '', 'mission facts YAML; empty = the packaged '
+                           'config/mission_facts.yaml')
+        self.facts = load_mission_facts(facts_file or None)
         self.duration_scale = param(
             'duration_scale', 1.0, 'factor on the nominal arm and launch step durations of '
             'mission_facts.yaml (1.0 = nominal; smaller runs them faster)',
-            floating_point_range=_range(0.0, 10.0))
+            0.0, 10.0)
         capacity = param(
             'container_capacity', self.facts.lander.container_capacity,
             'tubes the Orbiting Sample container holds (MISSION_FACTS: about 30)',
-            integer_range=[IntegerRange(from_value=1, to_value=99, step=1)])
+            1, 99)
         allow_unsealed = param(
             'allow_unsealed', False, 'load tubes that are not sealed (the ledger says which)')
         site = (param('site_x', 70.0, 'lander model frame x in "world" (m), world contract '
-                      'lander_site', floating_point_range=_range(-1000.0, 1000.0)),
+                      'lander_site', -1000.0, 1000.0),
                 param('site_y', 0.0, 'lander model frame y in "world" (m)',
-                      floating_point_range=_range(-1000.0, 1000.0)),
+                      -1000.0, 1000.0),
                 param('site_yaw', 0.0, 'lander yaw in "world" (rad)',
-                      floating_point_range=_range(-math.pi, math.pi)),
+                      -math.pi, math.pi),
                 param('site_z', 0.0, 'ground height under the lander (m)',
-                      floating_point_range=_range(-100.0, 100.0)))
+                      -100.0, 100.0))
         self.grasp_tolerance = param(
             'grasp_tolerance', 0.05, 'AttachTube tolerance of the gripper: tube centre to '
-            'grasp_point (m); the contract default', floating_point_range=_range(0.001, 0.5))
+            'grasp_point (m); the contract default', 0.001, 0.5)
         self.insert_tolerance = param(
             'insert_tolerance', 0.15, 'AttachTube tolerance of the container: tube centre to '
             'container_port (m); the container is a 0.14 m sphere and tubes go in 0.1 m off '
-            'its centre', floating_point_range=_range(0.001, 1.0))
+            'its centre', 0.001, 1.0)
         self.reach_tolerance = param(
             'reach_tolerance', 0.02, 'the arm has reached a target when every joint is this '
-            'close (rad)', floating_point_range=_range(0.001, 0.5))
+            'close (rad)', 0.001, 0.5)
         self.grasp_accuracy = param(
             'grasp_accuracy', 0.01, 'before a grasp, the arm corrects its aim until forward '
             'kinematics of the joint states puts the grasp point this close to the target (m)',
-            floating_point_range=_range(0.001, 0.5))
+            0.001, 0.5)
         self.min_move_time = param(
             'min_move_time', 3.0, 'shortest arm move (s of sim time), whatever duration_scale',
-            floating_point_range=_range(0.1, 600.0))
+            0.1, 600.0)
         self.settle_timeout = param(
             'settle_timeout', 60.0, 'sim time (s) the arm gets, after a move, to settle within '
             'reach_tolerance before the goal aborts with ERROR_TIMEOUT',
-            floating_point_range=_range(1.0, 3600.0))
+            1.0, 3600.0)
         service_timeout = param(
             'service_timeout', 10.0, 'wall time (s) a world or ledger service gets to answer',
-            floating_point_range=_range(0.5, 120.0))
+            0.5, 120.0)
 
         self.site = LanderSite(Pose2D(site[0], site[1], site[2]), site[3])
         self.container = SampleContainer(capacity, allow_unsealed)

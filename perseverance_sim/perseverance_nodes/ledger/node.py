@@ -233,7 +233,5 @@ class TubeLedgerNode(Node):
 
 
 def main(args=None):
-    """Run the tube_ledger node (no callback waits on another: one thread is enough)."""
-    # A SingleThreadedExecutor costs about a quarter of the CPU of the multi-threaded one per
-    # /clock message (measured: 15 vs 54 ms of CPU per second of sim time at 50 Hz /clock).
+    """Run the tube_ledger node."""
     return spin_node(TubeLedgerNode, args)
