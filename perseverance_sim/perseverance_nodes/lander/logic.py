@@ -58,6 +58,8 @@ HANDOVER_PARKING_TOLERANCE = 0.15     # m; further off, the far rack tubes are o
 RACK_AHEAD = 0.35                      # rover centre to its tube rack (belly_drop), m
 RACK_HEIGHT = 0.89                     # tube centres in the rack above flat ground, m
 DROPZONE = (-2.4, 1.0, 0.0)            # helicopter_dropzone: helicopters leave tubes here
+# Where helicopters leave tubes (lander frame): helicopter_dropzone and its mirror image.
+DROP_POINTS = ((DROPZONE[0], DROPZONE[1]), (DROPZONE[0], -DROPZONE[1]))
 
 
 def _rotation(axis, angle):
@@ -203,16 +205,16 @@ class LanderSite:
         """Return the world position of the rack of a rover parked at the hand-over pose."""
         return self.to_world(ROVER_HANDOVER[0] + RACK_AHEAD, ROVER_HANDOVER[1], RACK_HEIGHT)
 
-    def drop_points(self, count, spacing=0.4):
+    def drop_points(self, helicopters):
         """
-        Return ``count`` ground points (world) in front of the lander, inside the arm's reach.
+        Return the drop points (world, on the ground) for ``helicopters`` helicopters.
 
-        The helicopter drop zone, one point per helicopter, spaced along the lander's y axis so
-        that tubes do not land on each other.
+        One per helicopter up to len(DROP_POINTS): the lander-frame points of DROP_POINTS, each
+        inside the transfer arm's reach and clear of the lander's legs, 2 m apart so that two
+        helicopters can land, release and back away side by side.
         """
-        check_int('count', count, 1, 9)
-        offsets = [(i - (count - 1) / 2.0) * spacing for i in range(count)]
-        return [self.to_world(DROPZONE[0], DROPZONE[1] + offset, 0.0) for offset in offsets]
+        check_int('helicopters', helicopters, 1, 9)
+        return [self.to_world(x, y, 0.0) for x, y in DROP_POINTS[:helicopters]]
 
 
 # ---------------------------------------------------------------------------------------------

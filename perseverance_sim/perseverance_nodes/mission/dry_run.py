@@ -10,6 +10,7 @@ scenario's steps and timings for a seed; test the campaign script and the ledger
 end in a second; and show, step by step, how a node turns plans into ledger events.
 """
 
+import heapq
 import math
 
 from . import logic as mission
@@ -51,18 +52,32 @@ class DryRun:
                           for i in range(scenario.helicopters)}
         self.landed_at = dict.fromkeys(self.batteries, 0.0)
         self.forced = dict(forced_failures or {})
+        self._events = []        # heap of (time, order, CustodyEvent) not in the ledger yet
         self.counts = {}
         self.now = 0.0
 
     # -- driver -----------------------------------------------------------------------------
 
     def run(self, max_steps=2000):
-        """Run to the end and return the report dict (with the ledger check added)."""
+        """
+        Run to the end and return the report dict (with the ledger check added).
+
+        Steps that run side by side are executed one after another, each from its own start
+        time; their ends are then delivered in time order, as the nodes would deliver them.
+        """
+        ends, clock = [], 0.0    # heap of (end time, step number, step, result)
         for _ in range(max_steps):
-            step = self.campaign.next_step(self.now)
-            if step is None:
+            self._flush(clock)
+            for step in self.campaign.start_steps(clock):
+                self.now = clock
+                result = self.execute(step)  # advances self.now to the step's end
+                heapq.heappush(ends, (self.now, step.number, step, result))
+            if not ends:
                 break
-            self.campaign.complete(self.execute(step), self.now)
+            clock, _, step, result = heapq.heappop(ends)
+            self.campaign.complete(step, result, clock)
+        self.now = clock
+        self._flush(math.inf)
         report = mission.build_report(self.campaign, self.ledger.inventory(), self.now)
         report['ledger_problems'] = self.ledger.verify_invariant()
         return report
@@ -85,8 +100,22 @@ class DryRun:
 
     def _record(self, tube, from_holder, to_holder, action, actor, position, **changes):
         """Append one custody event at the current sim time."""
-        self.ledger.record(CustodyEvent(self.now, tube, from_holder, to_holder, action, actor,
-                                        tuple(position), changes))
+        self._queue(CustodyEvent(self.now, tube, from_holder, to_holder, action, actor,
+                                 tuple(position), changes))
+
+    def _queue(self, event):
+        """
+        Hold an event until the run's clock reaches it.
+
+        A step is executed all at once when it starts, but the ledger takes events in time
+        order only; steps side by side interleave theirs, as the nodes would.
+        """
+        heapq.heappush(self._events, (event.sim_time, len(self._events), event))
+
+    def _flush(self, until):
+        """Record the held events up to sim time ``until``, in time order."""
+        while self._events and self._events[0][0] <= until:
+            self.ledger.record(heapq.heappop(self._events)[2])
 
     def _rover_xyz(self):
         """Return the rover position on the ground."""
@@ -210,14 +239,14 @@ class DryRun:
                 battery.drain(plan_step.details['power'], plan_step.duration * failure.fraction)
                 here = tuple(a + failure.fraction * (b - a) for a, b in zip(position, target))
                 outcome = abort_outcome(plan, index, here, 0.0)  # flat ground in a dry run
-                if outcome.transfer:
-                    holder = outcome.tube_holder
+                if outcome.transfer:  # set down where it landed
+                    holder, tube_position = outcome.tube_holder, outcome.tube_position
                     self._record(tube, *outcome.transfer, f'/helicopter_{helicopter}',
                                  outcome.tube_position)
                 return mission.StepResult(False, 'HELICOPTER_FAILED', f'helicopter_{helicopter} '
                                           'failed in flight and made an emergency landing',
                                           {'tube_holder': holder,
-                                           'tube_position': self.ledger.tube(tube).position})
+                                           'tube_position': tuple(tube_position)})
             self.now += plan_step.duration
             battery.drain(plan_step.details['power'], plan_step.duration)
             transfer = plan_step.details.get('transfer')
@@ -237,7 +266,7 @@ class DryRun:
         self.container.close_lid()
         tubes = self.mav.liftoff(self.now)
         where = self.site.to_world(*CONTAINER_PORT)
-        self.ledger.record_many([
-            CustodyEvent(self.now, tube, LANDER_CONTAINER, MAV_LAUNCHED, 'launch', '/lander',
-                         where) for tube in tubes])
+        for tube in tubes:
+            self._queue(CustodyEvent(self.now, tube, LANDER_CONTAINER, MAV_LAUNCHED, 'launch',
+                                     '/lander', where))
         return mission.StepResult(True, data={'tube_ids': list(tubes)})

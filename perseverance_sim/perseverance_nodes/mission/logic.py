@@ -3,10 +3,11 @@
 """
 Mission control logic: the campaign script, fault schedule, helicopter dispatch and report.
 
-``Campaign`` turns a ``Scenario`` into a sequence of steps, one at a time: the mission node asks
-``next_step(now)``, runs it as an action goal on the right node, and hands the outcome back with
-``complete(result, now)``. Later steps depend on earlier results (which tubes were filled, which
-seal stuck, which helicopter failed), so the script is a generator that reads like the campaign:
+``Campaign`` turns a ``Scenario`` into steps. The mission node asks ``start_steps(now)`` for the
+steps to start, runs each as an action goal on the right node, and hands every outcome back with
+``complete(step, result, now)``. Later steps depend on earlier results (which tubes were filled,
+which seal stuck, which helicopter failed), so the script is a set of generators that read like
+the campaign:
 
   for each rock: drive there, core two tubes, cache both (retry a stuck seal with the Bore Sweep
   Tool); drive along the depot and drop one twin per slot (plus the witness tube); drive to the
@@ -14,11 +15,16 @@ seal stuck, which helicopter failed), so the script is a generator that reads li
   helicopters fetch the depot set one tube per flight, each loaded in turn (backup path: always,
   or only when the hand-over failed); close the container and launch.
 
-Given the same scenario and the same results, the steps are the same.
+Most of it is one sequence. The backup path runs in lanes side by side, one per drop point at the
+lander (``LanderSite.drop_points``): each lane flies its helicopters in turn, one flight at a
+time, and loads what they bring; the transfer arm serves one lane at a time. A step runs only
+when the node that executes it (``step_resource``) is free.
+
+Given the same scenario and the same results in the same order, the steps are the same.
 """
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import enum
 import math
 from types import MappingProxyType
@@ -71,7 +77,7 @@ class FaultState(enum.IntEnum):
 class CampaignStep:
     """One step: which action, with which parameters, in which phase."""
 
-    number: int              # 1-based, in issue order
+    number: int              # 1-based, in start order (0 until started)
     phase: Phase
     action: str              # NAVIGATE, COLLECT, ...
     params: MappingProxyType
@@ -184,53 +190,42 @@ class FaultSchedule:
 
 
 class HelicopterDispatcher:
-    """Assign depot tubes to helicopters in turn; a failed helicopter's work goes to the others."""
+    """
+    Which helicopter flies which flight.
 
-    def __init__(self, count):
-        """Start with helicopters 1..count healthy."""
+    Helicopters are split into ``lanes`` (one per drop point at the lander): helicopter h flies
+    in lane (h - 1) % lanes, and a lane's helicopters take its flights in turn. A failed
+    helicopter is out of service; a lane with none left flies no more.
+    """
+
+    def __init__(self, count, lanes=1):
+        """Start with helicopters 1..count healthy, dealt into ``lanes`` lanes."""
+        lanes = max(1, min(lanes, count))
         self.healthy = list(range(1, count + 1))
         self.failed = []
         self.flights = 0
-        self._turn = 0
+        self.lanes = [list(range(first, count + 1, lanes)) for first in range(1, lanes + 1)]
+        self._turns = [0] * len(self.lanes)
 
-    def assign(self):
-        """Return (flight number, helicopter) for the next flight, or None if none is left."""
-        if not self.healthy:
+    def crew(self, lane):
+        """Return the healthy helicopters of a lane."""
+        return [h for h in self.lanes[lane] if h in self.healthy]
+
+    def assign(self, lane=0):
+        """Return (flight number, helicopter) of the lane's next flight, None if none is left."""
+        crew = self.crew(lane)
+        if not crew:
             return None
-        helicopter = self.healthy[self._turn % len(self.healthy)]
-        self._turn += 1
+        helicopter = crew[self._turns[lane] % len(crew)]
+        self._turns[lane] += 1
         self.flights += 1
         return self.flights, helicopter
 
     def fail(self, helicopter):
         """Take a helicopter out of service; later flights go to the survivors."""
         if helicopter in self.healthy:
-            position = self.healthy.index(helicopter)
             self.healthy.remove(helicopter)
-            if position < self._turn % (len(self.healthy) + 1):
-                self._turn -= 1
             self.failed.append(helicopter)
-
-
-def assign_depot_tubes(tubes, helicopters, failures=()):
-    """
-    Return the flights [(flight, helicopter, tube)] that fetch ``tubes`` in order.
-
-    ``failures`` lists flight numbers that fail: the helicopter is lost and its tube is flown
-    again by the next healthy helicopter (takeover). Tubes left when none is healthy are omitted.
-    """
-    dispatcher, flights, pending = HelicopterDispatcher(helicopters), [], deque(tubes)
-    while pending:
-        assignment = dispatcher.assign()
-        if assignment is None:
-            break
-        flight, helicopter = assignment
-        flights.append((flight, helicopter, pending[0]))
-        if flight in failures:
-            dispatcher.fail(helicopter)
-        else:
-            pending.popleft()
-    return flights
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,6 +251,43 @@ class CampaignFailed(Exception):
     """A step failed with no recovery; the campaign stops."""
 
 
+# The node that executes each step action; it runs one step at a time.
+STEP_RESOURCES = {NAVIGATE: 'rover', COLLECT: 'rover', DEPOSIT: 'rover', HANDOVER: 'rover',
+                  CACHE: 'caching_assembly', LOAD: 'lander', LAUNCH: 'lander'}
+
+
+def step_resource(step):
+    """Return the node that executes ``step`` (helicopter_<n> for a retrieval)."""
+    if step.action == RETRIEVE:
+        return f'helicopter_{step.params["helicopter"]}'
+    return STEP_RESOURCES[step.action]
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Yielded by a script: run ``scripts`` side by side, resume with their return values."""
+
+    scripts: tuple
+
+
+class _Task:
+    """One script generator of a campaign and what it waits for."""
+
+    def __init__(self, script, parent=None, index=0):
+        """Wrap ``script``; a child of a Parallel knows its parent and its place in it."""
+        self.script, self.parent, self.index = script, parent, index
+        self.send = None         # the value the script resumes with
+        self.wants = None        # a CampaignStep it yielded, not started yet
+        self.running = None      # its step that runs
+        self.results = None      # the children's return values while it awaits a Parallel
+        self.waiting = 0         # children still running
+
+    @property
+    def ready(self):
+        """Return True when the script can be resumed."""
+        return self.wants is None and self.running is None and self.waiting == 0
+
+
 class Campaign:
     """The campaign script for one scenario; see the module docstring for the protocol."""
 
@@ -264,7 +296,8 @@ class Campaign:
         self.scenario, self.facts = scenario, facts
         self.site = LanderSite(scenario.lander)
         self.faults = FaultSchedule(scenario.faults)
-        self.dispatcher = HelicopterDispatcher(scenario.helicopters)
+        self.site_drops = self.site.drop_points(max(1, scenario.helicopters))
+        self.dispatcher = HelicopterDispatcher(scenario.helicopters, len(self.site_drops))
         self.phase = Phase.IDLE
         self.log = []                # (CampaignStep, StepResult, start time, end time)
         self.pairs = []              # _Pair per rock cored
@@ -279,34 +312,94 @@ class Campaign:
         self._now = 0.0
         self._rover = (scenario.rover_start.x, scenario.rover_start.y)
         self._helicopter_at = {i + 1: (*pad, 0.0) for i, pad in enumerate(scenario.helipads)}
-        self._script = self._run()
-        self._pending = None
-        self._started_at = None
-        self._send = None
+        self._tasks = [_Task(self._run())]   # scripts alive, in creation order
+        self._running = {}                   # step number -> (task, step, start time)
+        self._busy = set()                   # step_resource of every running step
+        self._started = 0
+        self._stranded = {}                  # tube -> HELICOPTER_FAILURE records it recovers
 
     # -- protocol ---------------------------------------------------------------------------
 
-    def next_step(self, now):
-        """Return the step to run now (the same one until it is completed), or None when done."""
-        if self._pending is None and self.phase not in (Phase.SUCCEEDED, Phase.FAILED):
-            try:
-                self._pending = self._script.send(self._send)
-            except StopIteration:
-                self._pending = None
-            except CampaignFailed as error:
-                self.failure, self.phase, self._pending = str(error), Phase.FAILED, None
-            if self._pending is not None:
-                self.phase = self._pending.phase
-                self._started_at = now
-                self._fire_faults(self._pending, now)
-        return self._pending
+    def start_steps(self, now):
+        """
+        Return the steps to start now, each returned once, numbered in start order.
 
-    def complete(self, result, now):
-        """Record the outcome of the pending step."""
-        if self._pending is None:
-            raise RuntimeError('no step is pending; call next_step first')
-        self.log.append((self._pending, result, self._started_at, now))
-        self._send, self._pending, self._now = result, None, now
+        Returns [] while only steps already started can move the campaign on, and once it is
+        finished. Every started step must be handed back to ``complete``.
+        """
+        started, moved = [], True
+        while moved and not self.finished:
+            moved = False
+            for task in list(self._tasks):
+                if self.finished:
+                    break
+                if task not in self._tasks:  # ended earlier in this pass
+                    continue
+                if task.ready:
+                    self._resume(task)
+                    moved = True
+                if task.wants is not None and step_resource(task.wants) not in self._busy:
+                    started.append(self._start(task, now))
+        return started
+
+    def complete(self, step, result, now):
+        """Record the outcome of a started step; its script resumes at the next start_steps."""
+        entry = self._running.pop(step.number, None)
+        if entry is None:
+            raise RuntimeError(f'step {step.number} is not running; start it with start_steps')
+        task, step, started_at = entry
+        self._busy.discard(step_resource(step))
+        self.log.append((step, result, started_at, now))
+        self._now = now
+        task.running, task.send = None, result
+
+    @property
+    def running(self):
+        """Return the steps started and not completed yet, in start order."""
+        return tuple(step for _, step, _ in self._running.values())
+
+    def _resume(self, task):
+        """Run a script to its next step, Parallel or end."""
+        try:
+            value = task.script.send(task.send)
+        except StopIteration as stop:
+            self._tasks.remove(task)
+            self._task_done(task, stop.value)
+            return
+        except CampaignFailed as error:
+            self.failure, self.phase, self._tasks = str(error), Phase.FAILED, []
+            return
+        task.send = None
+        if isinstance(value, Parallel):
+            children = [_Task(script, task, i) for i, script in enumerate(value.scripts)]
+            task.results, task.waiting = [None] * len(children), len(children)
+            place = self._tasks.index(task) + 1
+            self._tasks[place:place] = children
+            if not children:
+                task.send = []
+        else:
+            task.wants = value
+
+    def _task_done(self, task, value):
+        """Hand a finished script's return value to the Parallel that awaits it."""
+        parent = task.parent
+        if parent is None:
+            return
+        parent.results[task.index] = value
+        parent.waiting -= 1
+        if parent.waiting == 0:
+            parent.send, parent.results = parent.results, None
+
+    def _start(self, task, now):
+        """Start the step a script waits for, numbered in start order."""
+        self._started += 1
+        step = replace(task.wants, number=self._started)
+        task.wants, task.running = None, step
+        self._busy.add(step_resource(step))
+        self._running[step.number] = (task, step, now)
+        self.phase = step.phase
+        self._fire_faults(step, now)
+        return step
 
     @property
     def finished(self):
@@ -327,9 +420,8 @@ class Campaign:
     # -- helpers ----------------------------------------------------------------------------
 
     def _step(self, phase, action, description, **params):
-        """Build the next CampaignStep."""
-        number = len(self.log) + 1
-        return CampaignStep(number, phase, action, params, description)
+        """Build a CampaignStep (numbered when it starts)."""
+        return CampaignStep(0, phase, action, params, description)
 
     def _fire_faults(self, step, now):
         """Mark the faults this step triggers as active and list them in its parameters."""
@@ -507,44 +599,53 @@ class Campaign:
         yield from self._navigate(Phase.PRIMARY_HANDOVER, away.x, away.y, 'clear of the lander')
 
     def _backup(self):
-        """Fetch the depot set one tube per flight; a failed helicopter's tube is taken over."""
+        """Fetch the depot set one tube per flight, in lanes side by side; failures taken over."""
         if self.scenario.helicopters == 0 or not self.depot:
             return
         self.paths['backup'] = 'succeeded'
-        drops = self.site.drop_points(max(1, self.scenario.helicopters))
         pending = deque(self.depot.items())
         while pending:
-            tube, (holder, position) = pending[0]
-            assignment = self.dispatcher.assign()
-            if assignment is None:
+            # A lane ends when the queue is empty; a failed flight may refill it afterwards.
+            lanes = [lane for lane in range(len(self.dispatcher.lanes))
+                     if self.dispatcher.crew(lane)]
+            if not lanes:
                 for tube, _ in pending:
                     self.lost[tube] = 'no helicopter left to fetch it'
                 self.paths['backup'] = 'failed'
                 return
+            yield Parallel(tuple(self._lane(lane, self.site_drops[lane], pending)
+                                 for lane in lanes))
+
+    def _lane(self, lane, drop, pending):
+        """Fly tubes from ``pending`` to ``drop`` with the lane's helicopters; load each."""
+        while pending:
+            assignment = self.dispatcher.assign(lane)
+            if assignment is None:
+                return
             flight, helicopter = assignment
-            drop = drops[(helicopter - 1) % len(drops)]
+            tube, (holder, position) = pending.popleft()
+            name = f'helicopter_{helicopter}'
             armed = self.faults.armed(f'flight:{flight}')
             result = yield self._step(
-                Phase.BACKUP_RETRIEVAL, RETRIEVE,
-                f'flight {flight}: helicopter_{helicopter} fetches {tube}', tube_id=tube,
-                helicopter=helicopter, flight=flight, start=self._helicopter_at[helicopter],
-                tube_position=position, drop_point=drop,
-                **_fault_params(armed, f'helicopter_{helicopter}'))
+                Phase.BACKUP_RETRIEVAL, RETRIEVE, f'flight {flight}: {name} fetches {tube}',
+                tube_id=tube, helicopter=helicopter, flight=flight,
+                start=self._helicopter_at[helicopter], tube_position=position, drop_point=drop,
+                **_fault_params(armed, name))
             if result.error_code == 'HELICOPTER_FAILED':
                 self.dispatcher.fail(helicopter)
+                self._stranded.setdefault(tube, []).extend(
+                    r for r in self.faults.records if r.kind == FaultKind.HELICOPTER_FAILURE
+                    and r.state == FaultState.ACTIVE and r.target in ('', name))
                 where = tuple(result.data.get('tube_position') or position)
-                pending[0] = (tube, (result.data.get('tube_holder') or holder, where))
+                pending.appendleft((tube, (result.data.get('tube_holder') or holder, where)))
                 continue
-            pending.popleft()
             if not result.success:
                 self.lost[tube] = f'retrieval failed: {result.error_code} {result.message}'
                 continue
             self._helicopter_at[helicopter] = tuple(result.data.get('helicopter_position', drop))
             if (yield from self._load(tube, drop)):
-                for record in self.faults.records:
-                    if (record.kind == FaultKind.HELICOPTER_FAILURE
-                            and record.state == FaultState.ACTIVE):
-                        self.faults.recover(record, self._now, f'{tube} delivered by takeover')
+                for record in self._stranded.pop(tube, ()):
+                    self.faults.recover(record, self._now, f'{tube} delivered by takeover')
 
     def _launch(self):
         """Launch when enough tubes are loaded; decide success."""
@@ -596,7 +697,7 @@ def build_report(campaign, tubes, sim_time):
               'description': step.description, 'success': result.success,
               'error_code': result.error_code, 'message': result.message,
               'start': start, 'end': end}
-             for step, result, start, end in campaign.log]
+             for step, result, start, end in sorted(campaign.log, key=lambda e: e[0].number)]
     faults = [record.as_dict() for record in campaign.faults.records]
     holders = [row['holder'] for row in tube_rows]
     return {

@@ -34,6 +34,7 @@ every step, so a failure or a kill leaves the report of everything done so far.
 import json
 import math
 import os
+import queue
 import threading
 import time
 
@@ -465,7 +466,7 @@ class MissionControlNode(Node):
         self._publish_fault_changes()  # ARMED: scenario faults
         result.report_path = self._report_path()
         start = self._now()
-        timings = []
+        timings = {}                        # step number -> wall time (s)
         self.get_logger().info('campaign {!r} (seed {}, {} helicopters) starting'.format(
             scenario.name, scenario.seed, scenario.helicopters))
         try:
@@ -495,27 +496,34 @@ class MissionControlNode(Node):
         return code, message
 
     def _run(self, goal_handle, campaign, start, timings):
-        """Drive the campaign to its end; return (error code, error message)."""
+        """
+        Drive the campaign to its end; return (error code, error message).
+
+        Every step the campaign starts runs in a thread of its own (helicopters fly side by
+        side); their outcomes come back here through a queue, in the order they finish.
+        """
+        finished = queue.Queue()
+        running = 0
         while True:
-            if goal_handle.is_cancel_requested:
-                campaign.failure = 'cancelled'
-                return RunCampaign.Result.ERROR_CANCELED, 'cancelled by request'
-            if not self.context.ok():
-                campaign.failure = 'mission_control shut down during the campaign'
-                return RunCampaign.Result.ERROR_CAMPAIGN_FAILED, campaign.failure
+            stop = self._stop_reason(goal_handle)
+            if stop:
+                campaign.failure = campaign.failure or stop
             with self._lock:
-                step = campaign.next_step(self._now() - start)
-            self._publish_fault_changes()  # ACTIVE: faults this step triggers
-            if step is None:
+                steps = [] if stop else campaign.start_steps(self._now() - start)
+            self._publish_fault_changes()  # ACTIVE: faults these steps trigger
+            for step in steps:
+                running += 1
+                threading.Thread(target=self._step_thread, name=f'step_{step.number}', args=(
+                    goal_handle, campaign, step, finished), daemon=True).start()
+            if not running:
                 break
-            text = '{}: {}'.format(step.number, step.description)
-            self._feedback(goal_handle, campaign, step, text, force=True)
-            wall = time.monotonic()
-            outcome = self._run_step(goal_handle, campaign, step, text)
+            step, outcome, wall = finished.get()  # steps watch cancel and shutdown themselves
+            running -= 1
             with self._lock:
-                campaign.complete(outcome, self._now() - start)
-            timings.append(round(time.monotonic() - wall, 3))
+                campaign.complete(step, outcome, self._now() - start)
+            timings[step.number] = round(wall, 3)
             self._publish_fault_changes()  # RECOVERED
+            text = '{}: {}'.format(step.number, step.description)
             if outcome.success:
                 self.get_logger().info('step {} done'.format(text))
             else:
@@ -527,6 +535,25 @@ class MissionControlNode(Node):
         if goal_handle.is_cancel_requested:
             return RunCampaign.Result.ERROR_CANCELED, 'cancelled by request'
         return RunCampaign.Result.ERROR_CAMPAIGN_FAILED, campaign.failure or 'campaign failed'
+
+    def _stop_reason(self, goal_handle):
+        """Return why no further step may start ('' while the campaign may go on)."""
+        if goal_handle.is_cancel_requested:
+            return 'cancelled'
+        if not self.context.ok():
+            return 'mission_control shut down during the campaign'
+        return ''
+
+    def _step_thread(self, goal_handle, campaign, step, finished):
+        """Run one step (in a thread of its own); put (step, StepResult, wall) on ``finished``."""
+        text = '{}: {}'.format(step.number, step.description)
+        self._feedback(goal_handle, campaign, step, text, force=True)
+        wall = time.monotonic()
+        try:
+            outcome = self._run_step(goal_handle, campaign, step, text)
+        except Exception as error:  # the campaign must hear back from every step
+            outcome = mission.StepResult(False, 'INTERNAL', repr(error))
+        finished.put((step, outcome, time.monotonic() - wall))
 
     def _feedback(self, goal_handle, campaign, step, text, force=False):
         """Publish RunCampaign feedback and the status, at most every FEEDBACK_PERIOD."""
@@ -638,8 +665,8 @@ class MissionControlNode(Node):
             tubes = self._tubes_for_report(final)  # outside the lock: it may call the ledger
             with self._lock:
                 report = mission.build_report(campaign, tubes, sim_duration)
-            for step, wall in zip(report['steps'], timings):
-                step['wall_duration'] = wall
+            for step in report['steps']:
+                step['wall_duration'] = timings.get(step['number'])
             report['complete'] = final
             report['ledger_available'] = bool(report['tubes'])
             if wall_duration is not None:

@@ -22,7 +22,8 @@ it). ROS callbacks validate their input, then queue a job that the stepping thre
 physics chunks; services wait for their job's result. So callbacks never wait for physics and
 physics never waits for callbacks. The thread steps to the next publication time, builds the
 messages due, publishes them outside the lock and, when real_time_factor > 0, waits (waking for
-queued jobs) until wall time catches up.
+queued jobs) until wall time catches up. A stream nobody subscribes to is not built (/clock
+always is): the world has four helicopters, a campaign flies one or two.
 """
 
 import collections
@@ -245,13 +246,16 @@ class WorldNode(Node):
             eng.step(steps)
             self.steps += steps
             t = eng.sim_time
-            out = []
+            out, clock = [], self.streams[0]
             for stream in streams:
                 if stream.due > t + 1e-9:
                     continue
                 stream.due += stream.period
                 if stream.due <= t:  # fell behind (rate above the step rate): skip ahead
                     stream.due = t + stream.period
+                if stream is not clock and not any(
+                        p.get_subscription_count() for p in stream.publishers):
+                    continue  # nobody listens: skip building it (4 helicopters, 1 flying)
                 msgs = stream.build()
                 if msgs:
                     out.extend(zip(stream.publishers, msgs))

@@ -129,7 +129,9 @@ def test_model_geometry_and_contract_places():
     park = site.rover_handover_pose()
     assert (park.x, park.y, park.yaw) == pytest.approx((66.7, 0.0, 0.0))
     assert site.rover_handover_pose(backoff=10.0).x == pytest.approx(56.7)
-    assert math.dist(site.drop_points(1)[0][:2], (67.6, 1.0)) < 1.0  # helicopter_dropzone
+    dropzones = [(67.6, 1.0), (67.6, -1.0)]  # helicopter_dropzone, helicopter_dropzone_2
+    assert [c for p in site.drop_points(2) for c in p[:2]] == pytest.approx(
+        [c for p in dropzones for c in p])
 
 
 def test_site_frames_and_drop_points():
@@ -137,8 +139,19 @@ def test_site_frames_and_drop_points():
     world = SITE.to_world(3.2, 0.0, 0.0)
     assert world == pytest.approx((60.0, -36.8, 0.0))
     assert SITE.to_lander(*world) == pytest.approx((3.2, 0.0, 0.0))
-    points = SITE.drop_points(3)
-    assert len(points) == 3 and len({p[:2] for p in points}) == 3
+    assert len(SITE.drop_points(1)) == 1
+    points = SITE.drop_points(4)  # more helicopters share the two points
+    assert len(points) == 2 and math.dist(points[0], points[1]) == pytest.approx(2.0)
+
+
+def test_every_drop_point_is_loadable_and_clear_of_the_legs():
+    """Two helicopters side by side: each point in the arm's reach, 0.85 m from leg pads."""
+    legs = [(x, y) for x in (-1.5, 1.5) for y in (-1.5, 1.5)]  # models/sample_retrieval_lander
+    for point in SITE.drop_points(2):
+        lander_xy = SITE.to_lander(*point)[:2]
+        # rotor radius 0.6 m + leg pad radius 0.25 m
+        assert min(math.dist(lander_xy, leg) for leg in legs) > 0.85
+        plan_load('tube_02', point, 0.0, SITE, SampleContainer(), True, FACTS)
 
 
 def test_launch_preconditions_and_sequence():

@@ -89,13 +89,15 @@ def test_helicopter_failure_is_taken_over_by_the_other_helicopter():
     retrieves = [s for s in report['steps'] if s['action'] == 'retrieve']
     failed = [s for s in retrieves if not s['success']]
     assert len(failed) == 1 and failed[0]['error_code'] == 'HELICOPTER_FAILED'
-    tube = failed[0]['description'].split()[-1]
-    takeover = retrieves[retrieves.index(failed[0]) + 1]
-    assert takeover['description'].endswith(tube) and 'helicopter_2' in takeover['description']
-    assert all('helicopter_1' not in s['description'] for s in retrieves[3:])
+    lost, tube = failed[0]['description'].split()[2:5:2]
+    survivor = {'helicopter_1': 'helicopter_2', 'helicopter_2': 'helicopter_1'}[lost]
+    later = retrieves[retrieves.index(failed[0]) + 1:]
+    takeover = [s for s in later if s['description'].endswith(tube)]
+    assert len(takeover) == 1 and survivor in takeover[0]['description']
+    assert all(lost not in s['description'] for s in later)
     assert report['counts']['helicopters_lost'] == 1
     fault = [f for f in report['faults'] if f['kind'] == 'HELICOPTER_FAILURE'][0]
-    assert fault['state'] == 'RECOVERED' and fault['target'] == 'helicopter_1'
+    assert fault['state'] == 'RECOVERED' and fault['target'] == lost
     assert dry.ledger.current_holder(tube) == 'mav/launched'
 
 
@@ -144,28 +146,84 @@ def test_carousel_debris_failure_skips_the_rock():
 
 
 def test_campaign_protocol():
-    """Check the campaign protocol."""
+    """Check the campaign protocol: steps start once, complete once, a failure ends it."""
     scenario = load_scenario(QUICK, FACTS)
     campaign = mission.Campaign(scenario, FACTS)
-    step = campaign.next_step(0.0)
-    assert step.action == mission.NAVIGATE and campaign.phase == mission.Phase.SAMPLING
-    assert campaign.next_step(1.0) is step  # the same step until it is completed
+    [step] = campaign.start_steps(0.0)
+    assert step.number == 1 and step.action == mission.NAVIGATE
+    assert campaign.phase == mission.Phase.SAMPLING and campaign.running == (step,)
+    assert campaign.start_steps(1.0) == []  # the rover is busy until the step completes
     with pytest.raises(RuntimeError):
-        mission.Campaign(scenario, FACTS).complete(mission.StepResult(True), 0.0)
-    campaign.complete(mission.StepResult(False, 'TIMEOUT', 'stuck in sand'), 5.0)
-    assert campaign.next_step(5.0) is None
+        mission.Campaign(scenario, FACTS).complete(step, mission.StepResult(True), 0.0)
+    campaign.complete(step, mission.StepResult(False, 'TIMEOUT', 'stuck in sand'), 5.0)
+    assert campaign.start_steps(5.0) == [] and campaign.running == ()
     assert campaign.phase == mission.Phase.FAILED and 'stuck in sand' in campaign.failure
     assert campaign.progress() == 1.0
 
 
-def test_dispatcher_round_robin_and_takeover():
-    """Check round-robin dispatch and takeover after a failed flight."""
-    flights = mission.assign_depot_tubes(['a', 'b', 'c', 'd', 'e'], 2, failures={3})
-    assert flights == [(1, 1, 'a'), (2, 2, 'b'), (3, 1, 'c'), (4, 2, 'c'), (5, 2, 'd'),
-                       (6, 2, 'e')]
-    assert mission.assign_depot_tubes(['a', 'b'], 1, failures={1}) == [(1, 1, 'a')]
-    three = mission.assign_depot_tubes(['a', 'b', 'c', 'd'], 3, failures={2})
-    assert [h for _, h, _ in three] == [1, 2, 3, 1, 3]
+def test_parallel_scripts_share_nodes_one_step_at_a_time():
+    """Check Parallel: scripts run side by side, a busy node makes a script wait."""
+    campaign = mission.Campaign(load_scenario(QUICK, FACTS), FACTS)
+
+    def loads(tube):
+        yield campaign._step(mission.Phase.LOADING, mission.LOAD, f'load {tube}', tube_id=tube)
+        return tube
+
+    def script():
+        done = yield mission.Parallel((loads('a'), loads('b')))
+        assert done == ['a', 'b']
+        campaign.phase = mission.Phase.SUCCEEDED
+
+    campaign._tasks = [mission._Task(script())]
+    [first] = campaign.start_steps(0.0)
+    assert first.params['tube_id'] == 'a' and campaign.start_steps(0.0) == []  # lander busy
+    campaign.complete(first, mission.StepResult(True), 1.0)
+    [second] = campaign.start_steps(1.0)
+    assert (second.number, second.params['tube_id']) == (2, 'b')
+    campaign.complete(second, mission.StepResult(True), 2.0)
+    assert campaign.start_steps(2.0) == [] and campaign.success
+
+
+def test_helicopters_fly_side_by_side_to_their_own_drop_points():
+    """Check that two helicopters fly at once, each to its drop point, loads one at a time."""
+    dry, report = _run()
+    steps = report['steps']
+    flights = [s for s in steps if s['action'] == 'retrieve']
+    overlapping = [(a, b) for a in flights for b in flights
+                   if a['number'] < b['number'] and b['start'] < a['end']]
+    assert overlapping, 'no two flights were in the air at the same time'
+    for resource in ('lander', 'rover', 'helicopter_1', 'helicopter_2'):
+        mine = sorted((s for s in steps if mission.step_resource(_as_step(s)) == resource),
+                      key=lambda s: s['start'])
+        assert all(a['end'] <= b['start'] + 1e-9 for a, b in zip(mine, mine[1:])), resource
+    points = {step.params['helicopter']: step.params['drop_point']
+              for step, _, _, _ in dry.campaign.log if step.action == mission.RETRIEVE}
+    assert points[1] != points[2]
+    sequential = DryRun(load_scenario(None, FACTS).with_overrides(helicopters=1), FACTS).run()
+    assert report['sim_duration'] < sequential['sim_duration']
+
+
+def _as_step(row):
+    """Return a CampaignStep-like object of a report row (action and helicopter)."""
+    helicopter = row['description'].split()[2].split('_')[-1] if row['action'] == 'retrieve' \
+        else 0
+    return mission.CampaignStep(row['number'], mission.Phase[row['phase']], row['action'],
+                                {'helicopter': helicopter}, row['description'])
+
+
+def test_dispatcher_lanes_turns_and_failures():
+    """Check lanes per drop point, turns within a lane, and a failed helicopter's exit."""
+    two = mission.HelicopterDispatcher(2, lanes=2)
+    assert two.lanes == [[1], [2]]
+    assert [two.assign(0), two.assign(1), two.assign(0)] == [(1, 1), (2, 2), (3, 1)]
+    two.fail(1)
+    assert two.assign(0) is None and two.assign(1) == (4, 2) and two.failed == [1]
+    four = mission.HelicopterDispatcher(4, lanes=2)
+    assert four.lanes == [[1, 3], [2, 4]]
+    assert [four.assign(0)[1] for _ in range(3)] == [1, 3, 1]
+    four.fail(3)
+    assert four.crew(0) == [1] and four.assign(0)[1] == 1
+    assert mission.HelicopterDispatcher(1, lanes=2).lanes == [[1]]
 
 
 def test_fault_schedule_states():
