@@ -53,6 +53,7 @@ class WorldEngine:
         self.world = sdf.load_world(self.world_path, model_dirs)
         self.emulations = plugins.create_emulations(self.world)
         self.payload_bodies = self._find_payloads()
+        self._tube_names = None
         specs = plugins.plan_actuators(self.emulations)
         self.conversion = mjcf.convert(self.world, specs, timestep)
         self.model = mjcf.compile_model(self.conversion)
@@ -296,7 +297,7 @@ class WorldEngine:
     # ------------------------------------------------------------------ state
     def body_pose_id(self, bid):
         """World pose of a body by id."""
-        return Transform(self.data.xpos[bid].copy(), self.data.xquat[bid].copy())
+        return Transform.unchecked(self.data.xpos[bid].copy(), self.data.xquat[bid].copy())
 
     def body_pose(self, name):
         """World pose of a body (scoped link); carried pose for attached payloads."""
@@ -419,8 +420,10 @@ class WorldEngine:
     @property
     def tube_names(self):
         """Payloads that are sample tubes (model://sample_tube or named tube_NN)."""
-        return [p for p in self.payload_bodies
-                if 'sample_tube' in self.world.models[p].uri or _TUBE_NAME.match(p)]
+        if self._tube_names is None:  # payloads are fixed once the world is loaded
+            self._tube_names = [p for p in self.payload_bodies if 'sample_tube' in
+                                self.world.models[p].uri or _TUBE_NAME.match(p)]
+        return list(self._tube_names)
 
     def tube_poses(self):
         """World pose of every tube link (centre of the tube)."""

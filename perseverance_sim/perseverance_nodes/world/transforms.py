@@ -101,10 +101,25 @@ class Transform:
         q = np.asarray(self.quat, dtype=float).reshape(4)
         self.quat = q / np.linalg.norm(q)
 
+    @classmethod
+    def unchecked(cls, pos, quat):
+        """Wrap a float array position and a unit w-x-y-z quaternion as they are (no copies)."""
+        transform = cls.__new__(cls)
+        transform.pos, transform.quat = pos, quat
+        return transform
+
     def __mul__(self, other):
         """Compose: X_AC = X_AB * X_BC."""
-        return Transform(self.pos + quat_to_mat(self.quat) @ other.pos,
-                         quat_mul(self.quat, other.quat))
+        # The product of unit quaternions is one: skip __post_init__ (the world node composes
+        # thousands of these per second of wall time).
+        w, x, y, z = self.quat.tolist()
+        vx, vy, vz = other.pos.tolist()
+        # v + 2w (u x v) + 2 u x (u x v), u = (x, y, z): rotate other.pos by self.quat
+        cx, cy, cz = y * vz - z * vy, z * vx - x * vz, x * vy - y * vx
+        pos = np.array([vx + 2 * (w * cx + y * cz - z * cy),
+                        vy + 2 * (w * cy + z * cx - x * cz),
+                        vz + 2 * (w * cz + x * cy - y * cx)]) + self.pos
+        return Transform.unchecked(pos, quat_mul(self.quat, other.quat))
 
     def inverse(self):
         """Return X_BA."""
