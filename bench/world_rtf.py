@@ -124,11 +124,13 @@ def _listen_to_everything(probe):
     types = {'nav_msgs/msg/Odometry': Odometry, 'sensor_msgs/msg/JointState': JointState,
              'geometry_msgs/msg/PoseArray': PoseArray, 'sensor_msgs/msg/Image': Image,
              'sensor_msgs/msg/CameraInfo': CameraInfo}
+    probe.spin_until(lambda: 'world' in probe.node.get_node_names(), 30.0,
+                     'the world node in the ROS graph')
     topics = [(name, types[kinds[0]]) for name, kinds in
               probe.node.get_publisher_names_and_types_by_node('world', '/')
               if kinds and kinds[0] in types]
-    for name, msg_type in topics:
-        probe.node.create_subscription(msg_type, name, lambda msg: None, 10)
+    for name, msg_type in topics:  # raw: the probe takes bytes, so it costs the machine little
+        probe.node.create_subscription(msg_type, name, lambda msg: None, 10, raw=True)
     return len(topics)
 
 
