@@ -121,7 +121,7 @@ def check_custody(db_path, event_log):
 
 
 class ProgressDisplay:
-    """One line per campaign step; on a terminal the line updates in place."""
+    """One line per campaign step as it starts; on a terminal the line updates in place."""
 
     def __init__(self, stream):
         """Write to ``stream``."""
@@ -131,6 +131,7 @@ class ProgressDisplay:
         self.sim_time = 0.0
         self.in_container = 0
         self._width = 0
+        self._shown = set()    # step numbers with a line of their own
 
     def status(self, msg):
         """Take sim time and the container count from a MissionStatus message."""
@@ -143,11 +144,15 @@ class ProgressDisplay:
         phase = Phase(msg.stage).name if msg.stage in Phase._value2member_map_ else msg.stage
         line = '{:>4} {:<16} {:>3.0f}%  sim {:>8.0f} s  container {:>2}  {}'.format(
             number, phase, 100.0 * msg.progress, self.sim_time, self.in_container, text)
+        # Two flights run at once: a new step starts a line, later feedback of an earlier step
+        # only updates the current line (terminal) or is left out (log).
+        new = number not in self._shown
+        self._shown.add(number)
         if self.tty:
-            end = '' if number == self.step or self.step is None else '\n'
+            end = '\n' if new and self.step is not None else ''
             self.stream.write(end + '\r' + line.ljust(self._width))
             self._width = len(line)
-        elif number != self.step:
+        elif new:
             self.stream.write(line + '\n')
         self.step = number
         self.stream.flush()

@@ -3,11 +3,14 @@
 """Unit tests of the campaign script, helicopter dispatch, faults and the report (dry runs)."""
 
 from dataclasses import replace
+import io
 import json
+from types import SimpleNamespace
 
 from perseverance_nodes.common.facts import default_facts_path, load_mission_facts
 from perseverance_nodes.common.logic import FaultKind
 from perseverance_nodes.mission import logic as mission
+from perseverance_nodes.mission.campaign_runner import ProgressDisplay
 from perseverance_nodes.mission.dry_run import DryRun
 from perseverance_nodes.mission.scenario import load_scenario, parse_fault
 import pytest
@@ -239,3 +242,14 @@ def test_fault_schedule_states():
     assert schedule.clear('fault_0001', 30.0) and not schedule.clear('fault_0001', 31.0)
     with pytest.raises(KeyError, match='fault_0009'):
         schedule.get('fault_0009')
+
+
+def test_progress_display_gives_each_step_one_line_when_steps_interleave():
+    """Check that feedback of two flights at once prints each step once (log, not terminal)."""
+    stream = io.StringIO()
+    display = ProgressDisplay(stream)
+    for number, progress in [(23, 0.1), (24, 0.1), (23, 0.5), (24, 0.6), (25, 0.9)]:
+        display.feedback(SimpleNamespace(step=f'{number}: flight', stage=4, progress=progress))
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[0] for line in lines] == ['23', '24', '25']
+    assert 'BACKUP_RETRIEVAL' in lines[0]
