@@ -357,33 +357,37 @@ class LanderNode(Node):
 
     def _grasp(self, tube_id, holder):
         """Attach the tube to the gripper and record it; None or (error key, message)."""
-        try:
-            response = self.world.attach(tube_id, GRIPPER, self.grasp_tolerance)
-        except ServiceCallError as error:
-            return 'WORLD', f'{tube_id}: grasp: {error}'
-        if not response.success:
-            return 'WORLD', ('{}: the world refused the grasp ({:.3f} m from the grasp point, '
-                             'tolerance {:.3f} m): {}; {}'.format(
-                                 tube_id, response.distance, self.grasp_tolerance,
-                                 response.error_msg, self._where(tube_id)))
-        self.world.record(tube_id, holder, LANDER_TRANSFER_ARM, 'grasp',
-                          self.world.position(tube_id))
-        return None
+        return self._attach(tube_id, GRIPPER, self.grasp_tolerance, 'grasp', 'the grasp point',
+                            lambda: self.world.record(tube_id, holder, LANDER_TRANSFER_ARM,
+                                                      'grasp', self.world.position(tube_id)),
+                            lambda: self._where(tube_id))
 
     def _insert(self, tube_id, sealed):
         """Hand the tube from the gripper to the container and record it."""
+        def loaded():
+            self.container.load(tube_id, sealed)
+            self.world.record(tube_id, LANDER_TRANSFER_ARM, LANDER_CONTAINER, 'load',
+                              self.world.position(tube_id))
+        return self._attach(tube_id, CONTAINER, self.insert_tolerance, 'insert',
+                            'the container port', loaded,
+                            lambda: 'the tube is still in the gripper')
+
+    def _attach(self, tube_id, carrier, tolerance, what, target, on_success, if_refused):
+        """
+        Attach the tube to ``carrier`` through the world, then run ``on_success``.
+
+        Returns None, or ('WORLD', message) naming ``what`` failed, how far the tube was from
+        ``target`` and what ``if_refused()`` says (where the tube is now).
+        """
         try:
-            response = self.world.attach(tube_id, CONTAINER, self.insert_tolerance)
+            response = self.world.attach(tube_id, carrier, tolerance)
         except ServiceCallError as error:
-            return 'WORLD', f'{tube_id}: insert: {error}; the tube is still in the gripper'
+            return 'WORLD', f'{tube_id}: {what}: {error}; {if_refused()}'
         if not response.success:
-            return 'WORLD', ('{}: the world refused the insert ({:.3f} m from the container '
-                             'port, tolerance {:.3f} m): {}; the tube is still in the gripper'
-                             .format(tube_id, response.distance, self.insert_tolerance,
-                                     response.error_msg))
-        self.container.load(tube_id, sealed)
-        self.world.record(tube_id, LANDER_TRANSFER_ARM, LANDER_CONTAINER, 'load',
-                          self.world.position(tube_id))
+            return 'WORLD', (f'{tube_id}: the world refused the {what} ({response.distance:.3f} '
+                             f'm from {target}, tolerance {tolerance:.3f} m): '
+                             f'{response.error_msg}; {if_refused()}')
+        on_success()
         return None
 
     # -- LaunchMav --------------------------------------------------------------------------
