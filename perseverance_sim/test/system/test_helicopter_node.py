@@ -17,10 +17,10 @@ vertical legs are most of a sortie's sim time, and these are tunable defaults.
 
 import math
 
-from geometry_msgs.msg import Point, PoseArray, Twist
+from geometry_msgs.msg import Point, Twist
 from nav_msgs.msg import Odometry
 from perseverance_interfaces.action import RetrieveTube
-from perseverance_interfaces.msg import CustodyEvent, Fault, TubeInventory, TubeState
+from perseverance_interfaces.msg import CustodyEvent, Fault, TubeState
 from perseverance_interfaces.srv import DetachTube, RecordCustody
 from perseverance_nodes.common.facts import default_facts_path
 from perseverance_nodes.common.timeline import Step, Timeline
@@ -28,16 +28,12 @@ from perseverance_nodes.helicopter.logic import (AIRBORNE_LEGS, choose_failure_p
                                                  FlightPlan)
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from ros_harness import Latest
-from rosgraph_msgs.msg import Clock
+from ros_harness import Latest, WorldLedgerScene
 from sensor_msgs.msg import BatteryState
 import yaml
 
-LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                     reliability=ReliabilityPolicy.RELIABLE)
 FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                        reliability=ReliabilityPolicy.RELIABLE)
-EVENTS_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
 WALL_TIMEOUT = 180.0        # s of wall time for any single wait
 SUCCEEDED, ABORTED = 4, 6   # GoalStatus
 RACK, SLOT, GRIPPER = 'rover/caching_assembly', 'depot/slot_01', 'helicopter_1/gripper'
@@ -48,71 +44,38 @@ FAST_FLIGHT = {'cruise_altitude': 8.0, 'climb_rate': 2.0, 'drive_speed': 0.5}
 Result = RetrieveTube.Result
 
 
-class Scene:
+class Scene(WorldLedgerScene):
     """World, tube ledger and helicopter_1 processes, and the probe's view of them."""
 
     def __init__(self, ros_rig, tmp_path, heli_params=()):
         """Start the nodes; wait for clock, poses, odometry, the ledger and the action server."""
-        self.rig, self.probe = ros_rig, ros_rig.probe
+        super().__init__(ros_rig, tmp_path, WALL_TIMEOUT)
         facts = yaml.safe_load(default_facts_path().read_text())
         facts['helicopter'].update(FAST_FLIGHT)
         facts_file = tmp_path / 'mission_facts.yaml'
         facts_file.write_text(yaml.safe_dump(facts))
-        ros_rig.start_node('world', ros_args=['-p', 'real_time_factor:=0.0'])
-        ros_rig.start_node('tube_ledger', ros_args=[
-            '-p', 'use_sim_time:=true', '-p', 'db_path:={}'.format(tmp_path / 'ledger.db')])
         self.heli = ros_rig.start_node('helicopter', ros_args=[
             '-r', '__ns:=/helicopter_1', '-p', 'use_sim_time:=true',
             '-p', 'duration_scale:=0.05', '-p', 'facts_file:={}'.format(facts_file)]
             + list(heli_params))
         node = self.probe.node
-        self.clock = Latest(self.probe, Clock, '/clock')
-        self.tubes = Latest(self.probe, PoseArray, '/world/tube_poses')
-        self.odom = Latest(self.probe, Odometry, '/model/perseverance/odometry')
         self.heli_odom = Latest(self.probe, Odometry, '/model/helicopter_1/odometry')
         self.battery = Latest(self.probe, BatteryState, '/helicopter_1/battery')
-        self.inventory = Latest(self.probe, TubeInventory, '/tube_inventory', LATCHED)
-        self.events, self.faults = [], []
-        node.create_subscription(CustodyEvent, '/custody_events', self.events.append,
-                                 EVENTS_QOS)
+        self.faults = []
         node.create_subscription(Fault, '/faults', self.faults.append, FAULT_QOS)
         self.fault_pub = node.create_publisher(Fault, '/faults', FAULT_QOS)
-        self.cmd = node.create_publisher(Twist, '/model/perseverance/cmd_vel', 10)
-        self.record_client = node.create_client(RecordCustody, '/tube_ledger/record')
-        self.detach_client = node.create_client(DetachTube, '/world/detach_tube')
         self.retrieve = ActionClient(node, RetrieveTube, '/helicopter_1/retrieve_tube')
-        for client in (self.record_client, self.detach_client):
-            self.probe.wait_for_service(client, WALL_TIMEOUT)
-        self.probe.wait_for_action_server(self.retrieve, WALL_TIMEOUT)
-        self.probe.spin_until(
-            lambda: self.clock.msg and self.tubes.msg and self.odom.msg and self.heli_odom.msg
-            and self.inventory.msg and self.battery.msg
-            and self.cmd.get_subscription_count() > 0, WALL_TIMEOUT,
-            'clock, tube poses, odometry, inventory, battery and the rover cmd_vel subscription')
-        ros_rig.assert_running()
-
-    @property
-    def now(self):
-        """Latest sim time seen on /clock (s)."""
-        return self.clock.msg.clock.sec + self.clock.msg.clock.nanosec * 1e-9
+        self.wait_until_ready([self.retrieve], lambda: self.heli_odom.msg and self.battery.msg,
+                              ', helicopter odometry and battery')
 
     def tube(self, tube_id=TUBE):
-        """Return the world (x, y, z) of a tube."""
-        pose = self.tubes.msg.poses[int(tube_id[-2:]) - 1]
-        return (pose.position.x, pose.position.y, pose.position.z)
+        """Return where a tube is (the test's tube by default), world (x, y, z)."""
+        return super().tube(tube_id)
 
     def helicopter(self):
         """Return helicopter_1's world (x, y, z)."""
         p = self.heli_odom.msg.pose.pose.position
         return (p.x, p.y, p.z)
-
-    def wait_for(self, predicate, sim_timeout, describe):
-        """Spin until ``predicate()``; fail after ``sim_timeout`` s of sim time."""
-        deadline = self.now + sim_timeout
-        text = describe if isinstance(describe, str) else 'a condition'
-        self.probe.spin_until(lambda: predicate() or self.now > deadline, WALL_TIMEOUT, text)
-        assert predicate(), 'not within {} s of sim time: {}'.format(
-            sim_timeout, describe if isinstance(describe, str) else describe())
 
     def drive(self, distance, speed=1.0):
         """Drive the rover straight ahead ``distance`` m (cmd_vel + odometry) and stop."""
@@ -138,14 +101,7 @@ class Scene:
         released = self.probe.spin_future(self.detach_client.call_async(
             DetachTube.Request(tube=tube_id)), WALL_TIMEOUT, 'detach')
         assert released.success, released.error_msg
-        history = []
-
-        def at_rest():
-            history.append((self.now, self.tube(tube_id)))
-            old = [p for t, p in history if t <= self.now - 1.0]
-            return bool(old) and history[-1][1][2] < 0.05 and \
-                math.dist(old[-1], history[-1][1]) < 1e-3
-        self.wait_for(at_rest, 30.0, '{} at rest on the ground'.format(tube_id))
+        self.wait_at_rest(tube_id)
         request = RecordCustody.Request()
         request.event = CustodyEvent(tube_id=tube_id, from_holder=RACK, to_holder=SLOT,
                                      action='drop', actor='/test')
@@ -175,9 +131,8 @@ class Scene:
         return response.status, response.result
 
     def events_of(self, tube_id=TUBE):
-        """Return the custody events seen for a tube as (from, to, action) tuples."""
-        return [(e.from_holder, e.to_holder, e.action) for e in self.events
-                if e.tube_id == tube_id]
+        """Return the custody events seen for a tube (the test's tube by default)."""
+        return super().events_of(tube_id)
 
 
 def _goal(tube_id=TUBE, drop=DROPZONE):

@@ -11,22 +11,16 @@ events). Every wait is on sim time or on state, with a wall-clock timeout.
 
 import math
 
-from geometry_msgs.msg import PoseArray, Twist
-from nav_msgs.msg import Odometry
+from geometry_msgs.msg import Twist
 from perseverance_interfaces.action import LaunchMav, LoadTube
-from perseverance_interfaces.msg import CustodyEvent, TubeInventory, TubeState
+from perseverance_interfaces.msg import CustodyEvent, TubeState
 from perseverance_interfaces.srv import DetachTube, RecordCustody
 from perseverance_nodes.common.geometry import quaternion_to_yaw, wrap_angle
 from perseverance_nodes.rover.logic import corner_steering, CORNER_WHEELS
 from rclpy.action import ActionClient
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from ros_harness import Latest
-from rosgraph_msgs.msg import Clock
+from ros_harness import WorldLedgerScene
 from std_msgs.msg import Float64
 
-LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                     reliability=ReliabilityPolicy.RELIABLE)
-EVENTS_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
 WALL_TIMEOUT = 120.0        # s of wall time for any single wait
 SUCCEEDED, ABORTED = 4, 6   # GoalStatus
 RACK, ARM, CONTAINER, LAUNCHED = ('rover/caching_assembly', 'lander/transfer_arm',
@@ -36,57 +30,20 @@ ROVER_HANDOVER = (66.7, 0.0)         # world contract: the rover parks here faci
 LANDER_PARAMS = ['-p', 'use_sim_time:=true', '-p', 'duration_scale:=0.02']
 
 
-class Scene:
+class Scene(WorldLedgerScene):
     """World, tube ledger and lander processes, and the probe's view of them."""
 
     def __init__(self, ros_rig, tmp_path):
         """Start the three nodes; wait for the clock, tube poses, the ledger and the actions."""
-        self.rig, self.probe = ros_rig, ros_rig.probe
-        ros_rig.start_node('world', ros_args=['-p', 'real_time_factor:=0.0'])
-        ros_rig.start_node('tube_ledger', ros_args=[
-            '-p', 'use_sim_time:=true', '-p', 'db_path:={}'.format(tmp_path / 'ledger.db')])
+        super().__init__(ros_rig, tmp_path, WALL_TIMEOUT)
         ros_rig.start_node('lander', ros_args=LANDER_PARAMS)
         node = self.probe.node
-        self.clock = Latest(self.probe, Clock, '/clock')
-        self.tubes = Latest(self.probe, PoseArray, '/world/tube_poses')
-        self.odom = Latest(self.probe, Odometry, '/model/perseverance/odometry')
-        self.inventory = Latest(self.probe, TubeInventory, '/tube_inventory', LATCHED)
-        self.events = []
-        node.create_subscription(CustodyEvent, '/custody_events', self.events.append,
-                                 EVENTS_QOS)
-        self.cmd = node.create_publisher(Twist, '/model/perseverance/cmd_vel', 10)
         self.steer = {corner: node.create_publisher(
             Float64, '/model/perseverance/steer_{}/cmd_pos'.format(corner), 10)
             for corner in CORNER_WHEELS}
-        self.record_client = node.create_client(RecordCustody, '/tube_ledger/record')
-        self.detach_client = node.create_client(DetachTube, '/world/detach_tube')
         self.load = ActionClient(node, LoadTube, '/lander/load_tube')
         self.launch = ActionClient(node, LaunchMav, '/lander/launch_mav')
-        for client in (self.record_client, self.detach_client):
-            self.probe.wait_for_service(client, WALL_TIMEOUT)
-        for client in (self.load, self.launch):
-            self.probe.wait_for_action_server(client, WALL_TIMEOUT)
-        self.probe.spin_until(
-            lambda: self.clock.msg and self.tubes.msg and self.odom.msg and self.inventory.msg
-            and self.cmd.get_subscription_count() > 0, WALL_TIMEOUT,
-            'clock, tube poses, odometry, inventory and the rover cmd_vel subscription')
-        ros_rig.assert_running()
-
-    @property
-    def now(self):
-        """Latest sim time seen on /clock (s)."""
-        return self.clock.msg.clock.sec + self.clock.msg.clock.nanosec * 1e-9
-
-    def tube(self, tube_id):
-        """Return the world (x, y, z) of a tube."""
-        pose = self.tubes.msg.poses[int(tube_id[-2:]) - 1]
-        return (pose.position.x, pose.position.y, pose.position.z)
-
-    def wait_for(self, predicate, sim_timeout, describe):
-        """Spin until ``predicate()``; fail after ``sim_timeout`` s of sim time."""
-        deadline = self.now + sim_timeout
-        self.probe.spin_until(lambda: predicate() or self.now > deadline, WALL_TIMEOUT, describe)
-        assert predicate(), 'not within {} s of sim time: {}'.format(sim_timeout, describe)
+        self.wait_until_ready([self.load, self.launch])
 
     def record(self, tube_id, from_holder, to_holder, action, fields=(), **state):
         """Record a custody event as another node would (stamp 0: the ledger's sim time)."""
@@ -155,17 +112,6 @@ class Scene:
         self.wait_for(follow(here[0], here[1], x, y), 3.0 * math.hypot(x - here[0], y - here[1])
                       + 30.0, 'the rover to reach ({}, {})'.format(x, y))
 
-    def wait_at_rest(self, tube_id, sim_timeout=30.0):
-        """Wait until a free tube lies on the ground and has not moved 1 mm in 1 s."""
-        history = []
-
-        def at_rest():
-            history.append((self.now, self.tube(tube_id)))
-            old = [p for t, p in history if t <= self.now - 1.0]
-            return bool(old) and history[-1][1][2] < 0.05 and \
-                math.dist(old[-1], history[-1][1]) < 1e-3
-        self.wait_for(at_rest, sim_timeout, '{} at rest on the ground'.format(tube_id))
-
     def send(self, client, goal, timeout=WALL_TIMEOUT):
         """Send a goal, wait for the result; return (status, result, feedback list)."""
         feedback = []
@@ -175,11 +121,6 @@ class Scene:
         assert handle.accepted
         response = self.probe.spin_future(handle.get_result_async(), timeout, 'result')
         return response.status, response.result, feedback
-
-    def events_of(self, tube_id):
-        """Return the custody events seen for a tube as (from, to, action) tuples."""
-        return [(e.from_holder, e.to_holder, e.action) for e in self.events
-                if e.tube_id == tube_id]
 
 
 def _sealed(scene, *tube_ids):
