@@ -367,10 +367,11 @@ class WorldEngine:
         vel = np.zeros(6)
         mujoco.mj_objectVelocity(self.model, self.data, mujoco.mjtObj.mjOBJ_XBODY, bid, vel, 1)
         body_rot = self.data.xmat[bid].reshape(3, 3)
-        rel = body_rot.T @ pose.rot  # model frame orientation in the body frame
+        rot = pose.rot
+        rel = body_rot.T @ rot  # model frame orientation in the body frame
         ang, lin = rel.T @ vel[:3], rel.T @ vel[3:]
-        offset = pose.pos - self.data.xpos[bid]
-        lin = lin + np.cross(ang, pose.rot.T @ offset)
+        (ax, ay, az), (ox, oy, oz) = ang.tolist(), (rot.T @ (pose.pos - self.data.xpos[bid]))
+        lin = lin + np.array([ay * oz - az * oy, az * ox - ax * oz, ax * oy - ay * ox])
         position, quat = pose.pos.copy(), pose.quat_xyzw()
         if dimensions == 2:
             position[2] = 0.0
