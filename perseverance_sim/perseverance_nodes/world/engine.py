@@ -431,6 +431,11 @@ class WorldEngine:
         self._fresh()
         return {name: self.handoffs.payload_pose(name) for name in self.tube_names}
 
+    def tube_pose_arrays(self, names):
+        """Positions (n, 3) and w-x-y-z quaternions (n, 4) of the tubes ``names``, in order."""
+        self._fresh()
+        return self.handoffs.payload_pose_arrays(names)
+
     def body_linear_velocity(self, scoped_link):
         """World-frame linear velocity of a link origin (m/s)."""
         self._fresh()

@@ -192,8 +192,7 @@ class WorldNode(Node):
         return lambda: [ros_convert.joint_state(em.read(self.engine.sim_time))]
 
     def _build_tube_poses(self):
-        poses = self.engine.tube_poses()
-        return [ros_convert.pose_array([poses[n] for n in self.tube_names],
+        return [ros_convert.pose_array(*self.engine.tube_pose_arrays(self.tube_names),
                                        self.engine.sim_time)]
 
     def _camera_builder(self, camera, frame_id):

@@ -101,19 +101,15 @@ def joint_state(states):
     return msg
 
 
-def pose(transform):
-    """geometry_msgs/Pose of a transforms.Transform."""
-    x, y, z = transform.pos.tolist()
-    qw, qx, qy, qz = transform.quat.tolist()  # Transform keeps w, x, y, z
-    return Pose(position=Point(x=x, y=y, z=z), orientation=Quaternion(x=qx, y=qy, z=qz, w=qw))
-
-
-def pose_array(transforms, seconds, frame_id=WORLD_FRAME):
-    """geometry_msgs/PoseArray of transforms, in the given order."""
+def pose_array(positions, quaternions, seconds, frame_id=WORLD_FRAME):
+    """geometry_msgs/PoseArray of (n, 3) positions and (n, 4) w-x-y-z quaternions, in order."""
     msg = PoseArray()
     msg.header.stamp = stamp(seconds)
     msg.header.frame_id = frame_id
-    msg.poses = [pose(t) for t in transforms]
+    msg.poses = [Pose(position=Point(x=x, y=y, z=z), orientation=Quaternion(x=qx, y=qy, z=qz,
+                                                                            w=qw))
+                 for (x, y, z), (qw, qx, qy, qz) in zip(np.asarray(positions).tolist(),
+                                                        np.asarray(quaternions).tolist())]
     return msg
 
 

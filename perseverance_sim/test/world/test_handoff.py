@@ -35,6 +35,21 @@ def test_attached_tube_moves_with_carrier(fixture_engine):
     assert engine.carrier_of('tube_02') == 'rover::caching_assembly'
 
 
+def test_pose_arrays_match_single_poses_carried_or_free(fixture_engine):
+    """The world's batched tube poses equal payload_pose, for carried and free tubes."""
+    engine = fixture_engine(attachments={'tube_02': 'rover::caching_assembly'})
+    engine.set_cmd_vel('rover', 0.4, 0.3)
+    engine.run_for(2.0)  # the carrier has moved and turned
+    names = engine.tube_names
+    positions, quaternions = engine.tube_pose_arrays(names)
+    singles = engine.tube_poses()
+    carried = [n for n in names if engine.carrier_of(n)]
+    assert 'tube_02' in carried and len(carried) < len(names)  # both kinds are compared
+    for name, pos, quat in zip(names, positions, quaternions):
+        assert np.allclose(pos, singles[name].pos, atol=1e-12), name
+        assert np.allclose(quat, singles[name].quat, atol=1e-12), name
+
+
 def test_grasp_within_tolerance_then_hand_over(fixture_engine):
     """Grasp within tolerance then hand over."""
     engine = fixture_engine()
