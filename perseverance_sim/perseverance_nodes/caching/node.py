@@ -17,7 +17,6 @@ from perseverance_interfaces.msg import CustodyEvent, Fault, TubeInventory, Tube
 from perseverance_interfaces.srv import RecordCustody
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
 from .logic import CachingAssembly
@@ -25,6 +24,7 @@ from ..common.action_server import finish, play_timeline, SingleGoalActionServer
 from ..common.facts import load_mission_facts
 from ..common.logic import Content, FaultKind, TubeKind
 from ..common.ros_main import spin_node
+from ..common.ros_node import LeanNode
 from ..common.service_call import call_service, ServiceCallError
 from ..common.tube_msgs import tube_state_msg
 from ..common.validation import Refusal
@@ -44,7 +44,7 @@ ERROR_CODES = {
 LEDGER_TIMEOUT = 5.0  # s of wall time for the ledger to answer a custody record
 
 
-class CachingAssemblyNode(Node):
+class CachingAssemblyNode(LeanNode):
     """ROS wiring of the Adaptive Caching Assembly."""
 
     def __init__(self):

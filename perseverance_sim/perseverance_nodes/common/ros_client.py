@@ -20,10 +20,11 @@ class RosClient:
         apply_localhost_default()
         import rclpy
         from rclpy.executors import SingleThreadedExecutor
+        from perseverance_nodes.common.ros_node import LeanNode
         self._rclpy = rclpy
         self.context = rclpy.Context()
         rclpy.init(context=self.context, domain_id=domain_id)
-        self.node = rclpy.create_node(name, context=self.context)
+        self.node = LeanNode(name, context=self.context)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
 

@@ -46,7 +46,6 @@ from geometry_msgs.msg import Point, Pose, Twist
 from nav_msgs.msg import Odometry
 from perseverance_interfaces.action import RetrieveTube
 from perseverance_interfaces.msg import Fault
-from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import BatteryState
 from std_msgs.msg import Bool, Float64
@@ -58,6 +57,7 @@ from ..common.facts import load_mission_facts
 from ..common.geometry import quaternion_to_yaw
 from ..common.logic import check_tube_id, GROUND, helicopter_gripper
 from ..common.ros_main import spin_node
+from ..common.ros_node import LeanNode
 from ..common.ros_params import declare
 from ..common.service_call import ServiceCallError
 from ..common.tube_world import CONTRACT_QOS, FAULT_QOS, TUBE_RADIUS, TubeWorld
@@ -102,7 +102,7 @@ def _clamp(value, limit):
     return max(-limit, min(limit, value))
 
 
-class HelicopterNode(Node):
+class HelicopterNode(LeanNode):
     """ROS wiring of one sample recovery helicopter."""
 
     def __init__(self):

@@ -28,7 +28,6 @@ import threading
 
 from builtin_interfaces.msg import Duration as DurationMsg
 from perseverance_interfaces.action import LaunchMav, LoadTube
-from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
@@ -42,6 +41,7 @@ from ..common.geometry import Pose2D
 from ..common.logic import (check_tube_id, GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM,
                             MAV_LAUNCHED, ROVER_CACHING_ASSEMBLY, SealState)
 from ..common.ros_main import spin_node
+from ..common.ros_node import LeanNode
 from ..common.ros_params import declare
 from ..common.service_call import ServiceCallError
 from ..common.tube_world import CONTRACT_QOS, tube_yaw, TubeWorld
@@ -84,7 +84,7 @@ def _within_limits(joints):
                  for name, q in zip(TRANSFER_ARM_JOINTS, joints))
 
 
-class LanderNode(Node):
+class LanderNode(LeanNode):
     """ROS wiring of the sample retrieval lander."""
 
     def __init__(self):

@@ -27,11 +27,11 @@ from perseverance_interfaces.msg import CustodyEvent as CustodyEventMsg
 from perseverance_interfaces.msg import TubeInventory
 from perseverance_interfaces.srv import GetTube, RecordCustody
 from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
 from .logic import CustodyError, CustodyEvent, TubeLedger
 from ..common.ros_main import spin_node
+from ..common.ros_node import LeanNode
 from ..common.tube_msgs import tube_state_msg
 
 LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
@@ -130,7 +130,7 @@ def request_to_event(request, now):
                         msg.actor, (msg.position.x, msg.position.y, msg.position.z), changes)
 
 
-class TubeLedgerNode(Node):
+class TubeLedgerNode(LeanNode):
     """ROS wiring of the tube ledger."""
 
     def __init__(self):

@@ -46,7 +46,6 @@ from perseverance_interfaces.msg import Fault, MissionStatus, TubeInventory, Tub
 from perseverance_interfaces.srv import ClearFault, GetTube, InjectFault
 from rclpy.action import ActionClient
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.task import Future
 
@@ -57,6 +56,7 @@ from ..common.facts import load_mission_facts
 from ..common.logic import (Content, FaultKind, is_valid_holder, LANDER_CONTAINER, MAV_LAUNCHED,
                             ROCK_NAMES, SealState, tube_index)
 from ..common.ros_main import spin_node
+from ..common.ros_node import LeanNode
 from ..common.ros_params import declare
 from ..common.service_call import call_service, ServiceCallError
 from ..common.validation import ConfigError
@@ -226,7 +226,7 @@ class _Goal:
         self.error = ''
 
 
-class MissionControlNode(Node):
+class MissionControlNode(LeanNode):
     """ROS wiring of the campaign: action server, fault services, status and step clients."""
 
     def __init__(self):

@@ -54,7 +54,6 @@ from perseverance_interfaces.action import (CollectSample, DepositTube, HandOver
 from perseverance_interfaces.msg import Fault, TubeInventory
 from perseverance_interfaces.srv import DetachTube, RecordCustody
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64, String
@@ -71,6 +70,7 @@ from ..common.facts import load_mission_facts
 from ..common.logic import (check_tube_id, DEPOT_SAMPLES_BY_KEY, FaultKind,
                             ROVER_CACHING_ASSEMBLY, tube_index)
 from ..common.ros_main import spin_node
+from ..common.ros_node import LeanNode
 from ..common.ros_params import declare
 from ..common.service_call import call_service, ServiceCallError
 from ..common.validation import ConfigError, Refusal
@@ -107,7 +107,7 @@ def _code(result_type, refusal):
     return getattr(result_type, 'ERROR_' + refusal.code, result_type.ERROR_INVALID_GOAL)
 
 
-class RoverNode(Node):
+class RoverNode(LeanNode):
     """ROS wiring of the rover."""
 
     def __init__(self):

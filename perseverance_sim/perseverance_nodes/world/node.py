@@ -34,7 +34,6 @@ import time
 from geometry_msgs.msg import Twist
 from perseverance_interfaces.srv import AttachTube, DetachTube
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
 from std_msgs.msg import Bool, Float64
@@ -44,6 +43,7 @@ from . import engine as engine_mod
 from . import handoff, plugins, ros_convert
 from ..common.paths import share_path
 from ..common.ros_main import spin_node
+from ..common.ros_node import LeanNode
 from ..common.ros_params import declare
 
 # What ros_gz_bridge does; subscribers may be reliable or best-effort.
@@ -64,7 +64,7 @@ class _Stream:
         self.due = 0.0
 
 
-class WorldNode(Node):
+class WorldNode(LeanNode):
     """ROS wiring of the embedded world backend."""
 
     def __init__(self):

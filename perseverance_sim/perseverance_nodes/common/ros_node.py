@@ -1,0 +1,33 @@
+# Copyright 2026 The Perseverance Sample Return Simulation Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+LeanNode: an rclpy Node whose publishers and subscriptions carry no QoS event handlers.
+
+rclpy gives every publisher and subscription default handlers (incompatible QoS, incompatible
+type); each is a waitable that the executor adds to its wait set again at every wake-up. In an
+unpaced simulation a node wakes hundreds of times a second, and for a node with ~25 publishers
+and subscriptions those handlers were most of its CPU: a micro-benchmark (one hot topic, 24 idle
+publishers and subscriptions, rclpy Jazzy) measured 524 us of CPU per message with them and
+196 us without. Every QoS is fixed by docs/world_contract.md and the nodes' own code, so the
+warnings they would give are not worth that; pass ``event_callbacks`` to have them for one
+entity.
+"""
+
+from rclpy.event_handler import PublisherEventCallbacks, SubscriptionEventCallbacks
+from rclpy.node import Node
+
+
+class LeanNode(Node):
+    """A Node whose publishers and subscriptions have no default QoS event handlers."""
+
+    def create_subscription(self, *args, event_callbacks=None, **kwargs):
+        """Create a subscription; no QoS event handlers unless ``event_callbacks`` is given."""
+        if event_callbacks is None:
+            event_callbacks = SubscriptionEventCallbacks(use_default_callbacks=False)
+        return super().create_subscription(*args, event_callbacks=event_callbacks, **kwargs)
+
+    def create_publisher(self, *args, event_callbacks=None, **kwargs):
+        """Create a publisher; no QoS event handlers unless ``event_callbacks`` is given."""
+        if event_callbacks is None:
+            event_callbacks = PublisherEventCallbacks(use_default_callbacks=False)
+        return super().create_publisher(*args, event_callbacks=event_callbacks, **kwargs)
