@@ -8,7 +8,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/setup.sh"
 export ROS_AUTOMATIC_DISCOVERY_RANGE="${ROS_AUTOMATIC_DISCOVERY_RANGE:-LOCALHOST}"
-# Without --scenario: the quick scenario (two rocks, a two-tube depot, one helicopter; about 3
+# Without --scenario: the quick scenario (two rocks, a two-tube depot, one helicopter; about 2
 # minutes on two cores). The full Three Forks story is config/scenarios/default.yaml.
 case " $* " in
   *" --scenario "*|*" --scenario="*) ;;
