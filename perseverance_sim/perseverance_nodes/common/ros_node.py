@@ -3,6 +3,12 @@
 """
 LeanNode: an rclpy Node whose publishers and subscriptions carry no QoS event handlers.
 
+It also runs calls on its executor's thread (``run_on_executor``) for code in other threads:
+rclpy's ActionClient keeps no lock, so a goal (or cancel, or result) response that the executor
+takes before ``send_goal_async`` in another thread has registered the request is dropped as
+"unexpected", and the caller waits forever (seen: a helicopter's result never reached
+mission_control, which timed the step out after 600 s).
+
 rclpy gives every publisher and subscription default handlers (incompatible QoS, incompatible
 type); each is a waitable that the executor adds to its wait set again at every wake-up. In an
 unpaced simulation a node wakes hundreds of times a second, and for a node with ~25 publishers
@@ -18,7 +24,7 @@ from rclpy.node import Node
 
 
 class LeanNode(Node):
-    """A Node whose publishers and subscriptions have no default QoS event handlers."""
+    """A Node without default QoS event handlers, that can run calls on its executor."""
 
     def create_subscription(self, *args, event_callbacks=None, **kwargs):
         """Create a subscription; no QoS event handlers unless ``event_callbacks`` is given."""
@@ -31,3 +37,11 @@ class LeanNode(Node):
         if event_callbacks is None:
             event_callbacks = PublisherEventCallbacks(use_default_callbacks=False)
         return super().create_publisher(*args, event_callbacks=event_callbacks, **kwargs)
+
+    def run_on_executor(self, function, *args):
+        """Call ``function(*args)`` in the executor's thread (now, if the node is not spun)."""
+        executor = self.executor
+        if executor is None:
+            function(*args)
+        else:
+            executor.create_task(function, *args)

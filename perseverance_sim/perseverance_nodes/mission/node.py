@@ -594,15 +594,17 @@ class MissionControlNode(LeanNode):
                 return
             pending.handle.get_result_async().add_done_callback(on_result)
 
-        client.send_goal_async(step_goal(step), feedback_callback=on_feedback) \
-            .add_done_callback(on_goal_response)
+        def send():  # in the executor's thread: ActionClient is not thread-safe
+            client.send_goal_async(step_goal(step), feedback_callback=on_feedback) \
+                .add_done_callback(on_goal_response)
+        self.run_on_executor(send)
         deadline = time.monotonic() + self.step_timeout
         while not pending.done.wait(0.1):
             if not self.context.ok():
                 return mission.StepResult(False, 'CANCELED', 'mission_control shut down')
             if goal_handle.is_cancel_requested or time.monotonic() > deadline:
                 if pending.handle is not None and pending.handle.accepted:
-                    pending.handle.cancel_goal_async()
+                    self.run_on_executor(pending.handle.cancel_goal_async)
                     pending.done.wait(10.0)
                 why = 'cancelled' if goal_handle.is_cancel_requested else \
                     f'no result from {name} within {self.step_timeout:.0f} s (wall)'

@@ -88,12 +88,12 @@ def _make_node():
     from perseverance_interfaces.msg import TubeInventory
     from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
     from rclpy.action import ActionClient
-    from rclpy.node import Node
     from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
     from std_msgs.msg import String
 
     from ..common.facts import load_mission_facts
     from ..common.geometry import quaternion_to_yaw
+    from ..common.ros_node import LeanNode
     from ..mission.scenario import load_scenario
     from ..rover.targets import rock_table, slot_table
 
@@ -104,7 +104,7 @@ def _make_node():
         return {getattr(feedback_type, name): name[len('STAGE_'):].lower()
                 for name in dir(feedback_type) if name.startswith('STAGE_')}
 
-    class TeleopNode(Node):
+    class TeleopNode(LeanNode):
         """Publishers, subscriptions and action clients behind the terminal UI."""
 
         def __init__(self):
@@ -175,7 +175,7 @@ def _make_node():
                 self._deposit()
             elif command.kind == keymap.CANCEL:
                 if self.goal is not None:
-                    self.goal.cancel_goal_async()
+                    self.run_on_executor(self.goal.cancel_goal_async)
                     self.action += ' (cancel requested)'
                 else:
                     self.action = 'no action to cancel'
@@ -268,8 +268,10 @@ def _make_node():
                 self.goal = handle
                 handle.get_result_async().add_done_callback(on_result)
 
-            client.send_goal_async(goal, feedback_callback=on_feedback).add_done_callback(
-                on_response)
+            def send():  # in the executor's thread: ActionClient is not thread-safe
+                client.send_goal_async(goal, feedback_callback=on_feedback).add_done_callback(
+                    on_response)
+            self.run_on_executor(send)
 
     return TeleopNode()
 
