@@ -11,6 +11,7 @@ end in a second; and show, step by step, how a node turns plans into ledger even
 """
 
 import heapq
+import itertools
 import math
 
 from . import logic as mission
@@ -53,6 +54,7 @@ class DryRun:
         self.landed_at = dict.fromkeys(self.batteries, 0.0)
         self.forced = dict(forced_failures or {})
         self._events = []        # heap of (time, order, CustodyEvent) not in the ledger yet
+        self._order = itertools.count()  # ties in time keep the order events were made in
         self.counts = {}
         self.now = 0.0
 
@@ -110,7 +112,7 @@ class DryRun:
         A step is executed all at once when it starts, but the ledger takes events in time
         order only; steps side by side interleave theirs, as the nodes would.
         """
-        heapq.heappush(self._events, (event.sim_time, len(self._events), event))
+        heapq.heappush(self._events, (event.sim_time, next(self._order), event))
 
     def _flush(self, until):
         """Record the held events up to sim time ``until``, in time order."""

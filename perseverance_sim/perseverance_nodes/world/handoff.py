@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .transforms import Transform
+from .transforms import quat_mul, Transform
 
 OK = 0
 UNKNOWN_PAYLOAD = 1
@@ -47,16 +47,6 @@ class HandoffResult:
     error_msg: str = ''
     distance: float = 0.0
     previous_carrier: str = ''
-
-
-def _quat_mul_rows(a, b):
-    """Hamilton products of two (n, 4) arrays of w-x-y-z quaternions, row by row."""
-    aw, ax, ay, az = a.T
-    bw, bx, by, bz = b.T
-    return np.stack([aw * bw - ax * bx - ay * by - az * bz,
-                     aw * bx + ax * bw + ay * bz - az * by,
-                     aw * by - ax * bz + ay * bw + az * bx,
-                     aw * bz + ax * by - ay * bx + az * bw], axis=1)
 
 
 @dataclass
@@ -107,8 +97,8 @@ class HandoffManager:
         second of wall time).
         """
         data = self.engine.data
-        pos = data.xpos[[self._body[p] for p in payloads]]  # fancy indexing: copies
-        quat = data.xquat[[self._body[p] for p in payloads]]
+        bodies = [self._body[p] for p in payloads]
+        pos, quat = data.xpos[bodies], data.xquat[bodies]  # fancy indexing: copies
         held = [(i, self.holding[p]) for i, p in enumerate(payloads) if p in self.holding]
         if held:
             rows = [i for i, _ in held]
@@ -117,7 +107,8 @@ class HandoffManager:
             rel_quat = np.array([h.rel.quat for _, h in held])
             rot = data.xmat[carriers].reshape(-1, 3, 3)
             pos[rows] = data.xpos[carriers] + np.einsum('nij,nj->ni', rot, rel_pos)
-            quat[rows] = _quat_mul_rows(data.xquat[carriers], rel_quat)
+            # quat_mul works on columns: each component is then a whole row of quaternions
+            quat[rows] = quat_mul(data.xquat[carriers].T, rel_quat.T).T
         return pos, quat
 
     def payload_centre(self, payload):

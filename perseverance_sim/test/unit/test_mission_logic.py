@@ -196,22 +196,14 @@ def test_helicopters_fly_side_by_side_to_their_own_drop_points():
                    if a['number'] < b['number'] and b['start'] < a['end']]
     assert overlapping, 'no two flights were in the air at the same time'
     for resource in ('lander', 'rover', 'helicopter_1', 'helicopter_2'):
-        mine = sorted((s for s in steps if mission.step_resource(_as_step(s)) == resource),
-                      key=lambda s: s['start'])
-        assert all(a['end'] <= b['start'] + 1e-9 for a, b in zip(mine, mine[1:])), resource
+        mine = sorted((start, end) for step, _, start, end in dry.campaign.log
+                      if mission.step_resource(step) == resource)
+        assert mine and all(a[1] <= b[0] + 1e-9 for a, b in zip(mine, mine[1:])), resource
     points = {step.params['helicopter']: step.params['drop_point']
               for step, _, _, _ in dry.campaign.log if step.action == mission.RETRIEVE}
     assert points[1] != points[2]
     sequential = DryRun(load_scenario(None, FACTS).with_overrides(helicopters=1), FACTS).run()
     assert report['sim_duration'] < sequential['sim_duration']
-
-
-def _as_step(row):
-    """Return a CampaignStep-like object of a report row (action and helicopter)."""
-    helicopter = row['description'].split()[2].split('_')[-1] if row['action'] == 'retrieve' \
-        else 0
-    return mission.CampaignStep(row['number'], mission.Phase[row['phase']], row['action'],
-                                {'helicopter': helicopter}, row['description'])
 
 
 def test_dispatcher_lanes_turns_and_failures():
