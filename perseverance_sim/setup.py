@@ -57,7 +57,7 @@ setup(
     tests_require=['pytest'],
     entry_points={
         'console_scripts': [
-            'perseverance-sim = perseverance_nodes.cli:main',
+            'perseverance-sim = perseverance_nodes.runner.cli:main',
         ] + ['{} = {}'.format(name, target) for name, target in NODES.items()],
     },
 )

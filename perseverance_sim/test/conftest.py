@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Shared fixtures: the ROS process rig (see ros_harness.py) and report hooks."""
 
-from perseverance_nodes.common.ros_env import apply_localhost_default
+from perseverance_nodes.ros.environment import apply_localhost_default
 import pytest
 
 # The test process itself talks ROS: keep its discovery on loopback before rclpy is imported.

@@ -16,9 +16,9 @@ from geometry_msgs.msg import PoseArray, Twist
 from nav_msgs.msg import Odometry
 from perseverance_interfaces.msg import CustodyEvent, TubeInventory
 from perseverance_interfaces.srv import DetachTube, RecordCustody
-from perseverance_nodes.common.domain import DomainLease
-from perseverance_nodes.common.processes import ProcessGroup
-from perseverance_nodes.common.ros_client import RosClient
+from perseverance_nodes.ros.client import RosClient
+from perseverance_nodes.runner.domain_lease import DomainLease
+from perseverance_nodes.runner.processes import ProcessGroup
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
 

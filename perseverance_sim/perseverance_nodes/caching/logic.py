@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 import enum
 import random
 
-from ..common.logic import (Content, derive_seed, FaultKind, SealState, tube_catalogue,
+from ..domain.timeline import Step, Timeline
+from ..domain.tubes import (Content, derive_seed, FaultKind, SealState, tube_catalogue,
                             TubeKind)
-from ..common.timeline import Step, Timeline
-from ..common.validation import Refusal
+from ..domain.validation import Refusal
 
 
 class Station(enum.IntEnum):

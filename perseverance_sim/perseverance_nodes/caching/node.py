@@ -17,23 +17,18 @@ from perseverance_interfaces.msg import CustodyEvent, Fault, TubeInventory, Tube
 from perseverance_interfaces.srv import RecordCustody
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
 from .logic import CachingAssembly
-from ..common.action_server import finish, play_timeline, SingleGoalActionServer
-from ..common.facts import load_mission_facts
-from ..common.logic import Content, FaultKind, TubeKind
-from ..common.ros_main import spin_node
-from ..common.ros_node import LeanNode
-from ..common.service_call import call_service, ServiceCallError
-from ..common.tube_msgs import tube_state_msg
-from ..common.validation import Refusal
+from ..domain.facts import load_mission_facts
+from ..domain.tubes import Content, FaultKind, TubeKind
+from ..domain.validation import Refusal
+from ..ros.action_server import finish, play_timeline, SingleGoalActionServer
+from ..ros.contract import FAULT_QOS, LATCHED
+from ..ros.lean_node import LeanNode
+from ..ros.node_main import spin_node
+from ..ros.service_call import call_service, ServiceCallError
+from ..ros.tube_msgs import tube_state_msg
 
-# State that late joiners need: keep the last message(s) for them.
-LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                     reliability=ReliabilityPolicy.RELIABLE)
-FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                       reliability=ReliabilityPolicy.RELIABLE)
 
 ERROR_CODES = {
     'INVALID_GOAL': CacheSample.Result.ERROR_INVALID_GOAL,

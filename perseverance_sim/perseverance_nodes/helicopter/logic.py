@@ -14,9 +14,9 @@ import enum
 import math
 import random
 
-from ..common.logic import derive_seed, GROUND
-from ..common.timeline import Step, Timeline
-from ..common.validation import Refusal
+from ..domain.timeline import Step, Timeline
+from ..domain.tubes import derive_seed, GROUND
+from ..domain.validation import Refusal
 
 
 class FlightLeg(enum.Enum):

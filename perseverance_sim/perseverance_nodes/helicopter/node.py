@@ -52,16 +52,18 @@ from std_msgs.msg import Bool, Float64
 
 from .logic import (Battery, choose_failure_point, emergency_sidestep, FlightLeg, GRASP_REACH,
                     plan_retrieval, ready_time, SortieExecutor)
-from ..common.action_server import finish, SingleGoalActionServer, wait_on_clock
-from ..common.facts import load_mission_facts
-from ..common.geometry import quaternion_to_yaw
-from ..common.logic import check_tube_id, GROUND, helicopter_gripper
-from ..common.ros_main import spin_node
-from ..common.ros_node import LeanNode
-from ..common.ros_params import declare
-from ..common.service_call import ServiceCallError
-from ..common.tube_world import CONTRACT_QOS, FAULT_QOS, TUBE_RADIUS, TubeWorld
-from ..common.validation import Refusal
+from ..domain.facts import load_mission_facts
+from ..domain.geometry import quaternion_to_yaw
+from ..domain.tubes import check_tube_id, GROUND, helicopter_gripper
+from ..domain.validation import Refusal
+from ..ros.action_server import finish, SingleGoalActionServer, wait_on_clock
+from ..ros.contract import CONTRACT_QOS, FAULT_QOS
+from ..ros.lean_node import LeanNode
+from ..ros.node_main import spin_node
+from ..ros.parameters import declare
+from ..ros.service_call import ServiceCallError
+from ..ros.stamps import clock_seconds
+from ..ros.tube_client import TUBE_RADIUS, TubeWorld
 
 _NAME = re.compile(r'^helicopter_([1-9]\d?)$')
 _DEPOT_SLOT = re.compile(r'^depot/slot_\d{2}$')
@@ -197,12 +199,12 @@ class HelicopterNode(LeanNode):
         c, s = math.cos(yaw), math.sin(yaw)
         velocity = (c * twist.x - s * twist.y, s * twist.x + c * twist.y, twist.z)
         position = (pose.position.x, pose.position.y, pose.position.z)
-        return self.get_clock().now().nanoseconds * 1e-9, position, velocity, yaw
+        return clock_seconds(self.get_clock()), position, velocity, yaw
 
     # -- battery ----------------------------------------------------------------------------
 
     def _battery_tick(self):
-        now = self.get_clock().now().nanoseconds * 1e-9
+        now = clock_seconds(self.get_clock())
         with self._lock:
             if self._last_battery_time is not None and not self._flying:
                 self.battery.recharge(self.facts.helicopter.solar_power,
@@ -424,7 +426,7 @@ class _Sortie:
     def _charge(self):
         """Wait on the pad until the battery holds the sortie and its reserve (scaled wait)."""
         node = self.node
-        now = node.get_clock().now().nanoseconds * 1e-9
+        now = clock_seconds(node.get_clock())
         with node._lock:
             ready = ready_time(self.nominal, node.battery, node.facts, now)  # may refuse
         if ready <= now:
@@ -523,7 +525,7 @@ class _Sortie:
             return
         index = self.executor.index
         step = self.plan.timeline.steps[index]
-        now = self.node.get_clock().now().nanoseconds * 1e-9
+        now = clock_seconds(self.node.get_clock())
         fraction = (now - self.executor.step_start) / step.duration if step.duration else 1.0
         if index > point.step_index or (
                 index == point.step_index and fraction >= point.fraction):
@@ -614,7 +616,7 @@ class _Sortie:
         height = start[2] + node.taxi_height
         self._rotors(True)
         settled = 0
-        limit = node.get_clock().now().nanoseconds * 1e-9 + math.dist(start[:2], target) / speed \
+        limit = clock_seconds(node.get_clock()) + math.dist(start[:2], target) / speed \
             + node.leg_margin
         while True:
             now, position, velocity, yaw = node._state()
@@ -641,7 +643,7 @@ class _Sortie:
     def _descend_onto(self, target, cancellable=True):
         """Slow touchdown holding ``target`` (x, y) firmly."""
         node = self.node
-        still, start = 0, node.get_clock().now().nanoseconds * 1e-9
+        still, start = 0, clock_seconds(node.get_clock())
         while True:
             now, position, velocity, yaw = node._state()
             self._track(position)

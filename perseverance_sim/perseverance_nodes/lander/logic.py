@@ -11,16 +11,16 @@ gives a closed-form IK for grasps from straight above. Positions are in the land
 on the ground under the deck centre, x forward, z up) unless a function says "world".
 """
 
-from dataclasses import dataclass
 import enum
 import math
 
 import numpy as np
 
-from ..common.geometry import Pose2D, wrap_angle
-from ..common.logic import GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM
-from ..common.timeline import Step, Timeline
-from ..common.validation import check_int, check_joint_vector, ConfigError, Refusal
+from ..domain.geometry import wrap_angle
+from ..domain.site_layout import DROPZONE, RACK_AHEAD, RACK_HEIGHT, ROVER_HANDOVER
+from ..domain.timeline import Step, Timeline
+from ..domain.tubes import GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM
+from ..domain.validation import check_int, check_joint_vector, ConfigError, Refusal
 
 TRANSFER_ARM_JOINTS = tuple(f'sta_joint_{i}' for i in range(1, 8))
 
@@ -51,15 +51,6 @@ CONTAINER_PORT = (0.415, 0.0, 3.0)     # frame container_port: the Orbiting Samp
 # The port is straight behind the arm's slew axis, which stops at +-3.1 rad (just short of pi):
 # tubes go in from 0.1 m to the side, inside the container's 0.14 m radius.
 CONTAINER_INSERT = (0.415, 0.1, 3.0)
-# rover_handover: the rover parks here facing +x, its front wheels 0.34 m from the lander's
-# base; the rack's far tube (0.26 m behind its centre) is then 2.3 m from the shoulder.
-ROVER_HANDOVER = (-3.3, 0.0)
-HANDOVER_PARKING_TOLERANCE = 0.15     # m; further off, the far rack tubes are out of reach
-RACK_AHEAD = 0.35                      # rover centre to its tube rack (belly_drop), m
-RACK_HEIGHT = 0.89                     # tube centres in the rack above flat ground, m
-DROPZONE = (-2.4, 1.0, 0.0)            # helicopter_dropzone: helicopters leave tubes here
-# Where helicopters leave tubes (lander frame): helicopter_dropzone and its mirror image.
-DROP_POINTS = ((DROPZONE[0], DROPZONE[1]), (DROPZONE[0], -DROPZONE[1]))
 
 
 def _rotation(axis, angle):
@@ -172,49 +163,6 @@ def transfer_arm_pose(name):
     if name not in TRANSFER_ARM_POSES:
         raise ConfigError('transfer arm pose', name, 'one of ' + ', '.join(TRANSFER_ARM_POSES))
     return TRANSFER_ARM_POSES[name]
-
-
-@dataclass(frozen=True)
-class LanderSite:
-    """Where the lander stands: pose in frame "world" and its ground height (m)."""
-
-    pose: Pose2D
-    ground_z: float = 0.0
-
-    def to_lander(self, x, y, z):
-        """Convert a world point to the lander frame."""
-        forward, left = self.pose.to_local(x, y)
-        return (forward, left, z - self.ground_z)
-
-    def to_world(self, x, y, z):
-        """Convert a lander-frame point to frame "world"."""
-        wx, wy = self.pose.to_world(x, y)
-        return (wx, wy, z + self.ground_z)
-
-    def rover_handover_pose(self, backoff=0.0):
-        """
-        Return the Pose2D (world) where the rover parks to hand tubes over.
-
-        It faces the lander from its transfer-arm side with its tube rack in the arm's reach;
-        ``backoff`` metres further back leaves the drop zone free for the helicopters.
-        """
-        x, y = self.pose.to_world(ROVER_HANDOVER[0] - backoff, ROVER_HANDOVER[1])
-        return Pose2D(x, y, self.pose.yaw)
-
-    def rover_rack_point(self):
-        """Return the world position of the rack of a rover parked at the hand-over pose."""
-        return self.to_world(ROVER_HANDOVER[0] + RACK_AHEAD, ROVER_HANDOVER[1], RACK_HEIGHT)
-
-    def drop_points(self, helicopters):
-        """
-        Return the drop points (world, on the ground) for ``helicopters`` helicopters.
-
-        One per helicopter up to len(DROP_POINTS): the lander-frame points of DROP_POINTS, each
-        inside the transfer arm's reach and clear of the lander's legs, 2 m apart so that two
-        helicopters can land, release and back away side by side.
-        """
-        check_int('helicopters', helicopters, 1, 9)
-        return [self.to_world(x, y, 0.0) for x, y in DROP_POINTS[:helicopters]]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,20 +32,21 @@ from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-from .logic import (forward_kinematics, LanderSite, LoadStage, MarsAscentVehicle, plan_load,
+from .logic import (forward_kinematics, LoadStage, MarsAscentVehicle, plan_load,
                     SampleContainer, SHOULDER, TRANSFER_ARM_JOINTS, TRANSFER_ARM_LIMITS,
                     transfer_arm_pose)
-from ..common.action_server import finish, SingleGoalActionServer, wait_on_clock
-from ..common.facts import load_mission_facts
-from ..common.geometry import Pose2D
-from ..common.logic import (check_tube_id, GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM,
+from ..domain.facts import load_mission_facts
+from ..domain.site_layout import LANDER_SITE, LanderSite
+from ..domain.tubes import (check_tube_id, GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM,
                             MAV_LAUNCHED, ROVER_CACHING_ASSEMBLY, SealState)
-from ..common.ros_main import spin_node
-from ..common.ros_node import LeanNode
-from ..common.ros_params import declare
-from ..common.service_call import ServiceCallError
-from ..common.tube_world import CONTRACT_QOS, tube_yaw, TubeWorld
-from ..common.validation import Refusal
+from ..domain.validation import Refusal
+from ..ros.action_server import finish, SingleGoalActionServer, wait_on_clock
+from ..ros.contract import CONTRACT_QOS
+from ..ros.lean_node import LeanNode
+from ..ros.node_main import spin_node
+from ..ros.parameters import declare
+from ..ros.service_call import ServiceCallError
+from ..ros.tube_client import tube_yaw, TubeWorld
 
 GRIPPER = 'lander::gripper'
 CONTAINER = 'lander::orbiting_sample_container'
@@ -106,14 +107,6 @@ class LanderNode(LeanNode):
             1, 99)
         allow_unsealed = param(
             'allow_unsealed', False, 'load tubes that are not sealed (the ledger says which)')
-        site = (param('site_x', 70.0, 'lander model frame x in "world" (m), world contract '
-                      'lander_site', -1000.0, 1000.0),
-                param('site_y', 0.0, 'lander model frame y in "world" (m)',
-                      -1000.0, 1000.0),
-                param('site_yaw', 0.0, 'lander yaw in "world" (rad)',
-                      -math.pi, math.pi),
-                param('site_z', 0.0, 'ground height under the lander (m)',
-                      -100.0, 100.0))
         self.grasp_tolerance = param(
             'grasp_tolerance', 0.05, 'AttachTube tolerance of the gripper: tube centre to '
             'grasp_point (m); the contract default', 0.001, 0.5)
@@ -139,7 +132,7 @@ class LanderNode(LeanNode):
             'service_timeout', 10.0, 'wall time (s) a world or ledger service gets to answer',
             0.5, 120.0)
 
-        self.site = LanderSite(Pose2D(site[0], site[1], site[2]), site[3])
+        self.site = LanderSite(LANDER_SITE)  # where the world puts the lander
         self.container = SampleContainer(capacity, allow_unsealed)
         self.mav = MarsAscentVehicle(self.container)
         self.world = TubeWorld(self, '/lander', service_timeout)
@@ -154,7 +147,8 @@ class LanderNode(LeanNode):
         self.launch_server = SingleGoalActionServer(self, LaunchMav, '~/launch_mav', self._launch)
         self.get_logger().info(
             'lander ready at ({:.1f}, {:.1f}): container for {} tubes, unsealed tubes {}'.format(
-                site[0], site[1], capacity, 'allowed' if allow_unsealed else 'refused'))
+                self.site.pose.x, self.site.pose.y, capacity,
+                'allowed' if allow_unsealed else 'refused'))
 
     # -- the arm ----------------------------------------------------------------------------
 

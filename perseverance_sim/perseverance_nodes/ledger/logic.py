@@ -18,9 +18,9 @@ import math
 import sqlite3
 from types import MappingProxyType
 
-from ..common.logic import (Content, holds_one_tube, INITIAL_HOLDER, is_terminal_holder,
+from ..domain.tubes import (Content, holds_one_tube, INITIAL_HOLDER, is_terminal_holder,
                             is_valid_holder, parse_designation, SealState, tube_catalogue)
-from ..common.validation import Refusal
+from ..domain.validation import Refusal
 
 SCHEMA_VERSION = 1
 

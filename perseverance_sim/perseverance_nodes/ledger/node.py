@@ -27,16 +27,13 @@ from perseverance_interfaces.msg import CustodyEvent as CustodyEventMsg
 from perseverance_interfaces.msg import TubeInventory
 from perseverance_interfaces.srv import GetTube, RecordCustody
 from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
 from .logic import CustodyError, CustodyEvent, TubeLedger
-from ..common.ros_main import spin_node
-from ..common.ros_node import LeanNode
-from ..common.tube_msgs import tube_state_msg
+from ..ros.contract import EVENTS_QOS, LATCHED
+from ..ros.lean_node import LeanNode
+from ..ros.node_main import spin_node
+from ..ros.tube_msgs import tube_state_msg
 
-LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                     reliability=ReliabilityPolicy.RELIABLE)
-EVENTS_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
 
 # TubeState fields a RecordCustody request may set, and how each is read from the message.
 STATE_FIELDS = {

@@ -29,11 +29,10 @@ import enum
 import math
 from types import MappingProxyType
 
-from ..common.geometry import Pose2D
-from ..common.logic import (Content, DEPOT_SAMPLES_BY_KEY, depot_slot, FaultKind, GROUND,
+from ..domain.geometry import approach_pose, Pose2D
+from ..domain.site_layout import HANDOVER_PARKING_TOLERANCE, LanderSite
+from ..domain.tubes import (Content, DEPOT_SAMPLES_BY_KEY, depot_slot, FaultKind, GROUND,
                             ROVER_CACHING_ASSEMBLY, SAMPLE_TUBE_COUNT, SealState, tube_id)
-from ..lander.logic import HANDOVER_PARKING_TOLERANCE, LanderSite
-from ..rover.logic import approach_pose
 
 # Step actions: each maps onto one action of one node.
 NAVIGATE = 'navigate'    # rover NavigateTo

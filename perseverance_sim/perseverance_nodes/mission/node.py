@@ -46,26 +46,22 @@ from perseverance_interfaces.msg import Fault, MissionStatus, TubeInventory, Tub
 from perseverance_interfaces.srv import ClearFault, GetTube, InjectFault
 from rclpy.action import ActionClient
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.task import Future
 
-from . import logic as mission
-from .scenario import load_scenario, parse_fault
-from ..common.action_server import finish, SingleGoalActionServer
-from ..common.facts import load_mission_facts
-from ..common.logic import (Content, FaultKind, is_valid_holder, LANDER_CONTAINER, MAV_LAUNCHED,
+from ..domain.facts import load_mission_facts
+from ..domain.scenario import load_scenario, parse_fault
+from ..domain.tubes import (Content, FaultKind, is_valid_holder, LANDER_CONTAINER, MAV_LAUNCHED,
                             ROCK_NAMES, SealState, tube_index)
-from ..common.ros_main import spin_node
-from ..common.ros_node import LeanNode
-from ..common.ros_params import declare
-from ..common.service_call import call_service, ServiceCallError
-from ..common.validation import ConfigError
+from ..domain.validation import ConfigError
 from ..ledger.logic import TubeRecord
+from ..mission import logic as mission
+from ..ros.action_server import finish, SingleGoalActionServer
+from ..ros.contract import FAULT_QOS, LATCHED
+from ..ros.lean_node import LeanNode
+from ..ros.node_main import spin_node
+from ..ros.parameters import declare
+from ..ros.service_call import call_service, ServiceCallError
 
-LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                     reliability=ReliabilityPolicy.RELIABLE)
-FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                       reliability=ReliabilityPolicy.RELIABLE)
 FEEDBACK_PERIOD = 0.2  # s of wall time between forwarded feedback messages of one step
 
 # Step action -> (action type, action name); RETRIEVE's name is per helicopter.

@@ -11,7 +11,7 @@ model frame (on the ground below the chassis centre, x forward, z up).
 
 import math
 
-from ..common.validation import check_joint_vector, ConfigError, Refusal
+from ..domain.validation import check_joint_vector, ConfigError, Refusal
 
 ARM_JOINTS = ('arm_shoulder_azimuth', 'arm_shoulder_elevation', 'arm_elbow', 'arm_wrist',
               'arm_turret')

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 import enum
 import math
 
-from ..common.geometry import Pose2D
-from ..common.validation import check_number
+from ..domain.validation import check_number
 
 # Longest gap between two commands over which acceleration is integrated. A longer gap (the first
 # command, a paused publisher) must not license an arbitrarily large jump in speed.
@@ -232,18 +231,3 @@ def navigation_progress(start, pose, goal_x, goal_y):
     if total <= 0.0:
         return 1.0
     return min(max(1.0 - pose.distance_to(goal_x, goal_y) / total, 0.0), 1.0)
-
-
-def approach_pose(target_x, target_y, from_x, from_y, standoff):
-    """
-    Return the Pose2D ``standoff`` metres short of a target on the line from a start point.
-
-    Used to park the rover facing a rock to core, a depot slot or the lander. The pose faces the
-    target.
-    """
-    check_number('standoff', standoff, 0.0, 1000.0, 'm')
-    heading = math.atan2(target_y - from_y, target_x - from_x)
-    if math.hypot(target_x - from_x, target_y - from_y) < 1e-9:
-        heading = 0.0
-    return Pose2D(target_x - standoff * math.cos(heading),
-                  target_y - standoff * math.sin(heading), heading)

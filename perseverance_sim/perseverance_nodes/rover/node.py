@@ -54,28 +54,28 @@ from perseverance_interfaces.action import (CollectSample, DepositTube, HandOver
 from perseverance_interfaces.msg import Fault, TubeInventory
 from perseverance_interfaces.srv import DetachTube, RecordCustody
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64, String
 from trajectory_msgs.msg import JointTrajectory
 
-from . import ros_io, targets
 from .arm import ARM_JOINTS, arm_move_duration, arm_pose, ARM_POSES
 from .logic import (corner_steering, CORNER_WHEELS, DriveLimits, DriveSafetyFilter,
                     navigation_progress, NavStage, WaypointFollower)
 from .sampling import (classify_drop, DropCheck, forced_drop_pose, plan_collection,
                        plan_deposit, RECOVERY_KNOCK_OVER, RECOVERY_NUDGE, recovery_steps)
-from ..common.action_server import finish, SingleGoalActionServer, wait_on_clock
-from ..common.facts import load_mission_facts
-from ..common.logic import (check_tube_id, DEPOT_SAMPLES_BY_KEY, FaultKind,
+from ..domain.facts import load_mission_facts
+from ..domain.scenario import load_scenario
+from ..domain.tubes import (check_tube_id, DEPOT_SAMPLES_BY_KEY, FaultKind,
                             ROVER_CACHING_ASSEMBLY, tube_index)
-from ..common.ros_main import spin_node
-from ..common.ros_node import LeanNode
-from ..common.ros_params import declare
-from ..common.service_call import call_service, ServiceCallError
-from ..common.validation import ConfigError, Refusal
+from ..domain.validation import ConfigError, Refusal
 from ..lander.logic import LanderSite
-from ..mission.scenario import load_scenario
+from ..ros.action_server import finish, SingleGoalActionServer, wait_on_clock
+from ..ros.contract import CONTRACT_QOS, FAULT_QOS, LATCHED
+from ..ros.lean_node import LeanNode
+from ..ros.node_main import spin_node
+from ..ros.parameters import declare
+from ..ros.service_call import call_service, ServiceCallError
+from ..rover import ros_io, targets
 
 # World contract names.
 WORLD_CMD_VEL = '/model/perseverance/cmd_vel'
@@ -88,11 +88,6 @@ DETACH_SERVICE = '/world/detach_tube'
 LEDGER_SERVICE = '/tube_ledger/record'
 RACK_CARRIER = 'perseverance::caching_assembly'
 
-LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                     reliability=ReliabilityPolicy.RELIABLE)
-FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                       reliability=ReliabilityPolicy.RELIABLE)
-CONTRACT_QOS = 10  # reliable, volatile, depth 10: what the world publishes and subscribes
 
 CONTROL_PERIOD = 0.1    # s of sim time between NavigateTo commands
 REST_SPEED = 0.01       # m/s and rad/s: below this the rover counts as stopped

@@ -17,8 +17,8 @@ from perseverance_interfaces.srv import RecordCustody
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from .arm import ARM_JOINTS
-from ..common.geometry import Pose2D, quaternion_to_yaw, yaw_to_quaternion
-from ..common.logic import (Content, INITIAL_HOLDER, ROVER_CACHING_ASSEMBLY, SealState,
+from ..domain.geometry import Pose2D, quaternion_to_yaw, yaw_to_quaternion
+from ..domain.tubes import (Content, INITIAL_HOLDER, ROVER_CACHING_ASSEMBLY, SealState,
                             tube_catalogue, TubeKind)
 
 RACK_HOLDERS = (ROVER_CACHING_ASSEMBLY,)

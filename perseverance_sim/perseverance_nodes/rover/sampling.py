@@ -3,7 +3,7 @@
 """
 CollectSample and DepositTube logic: coring two tubes from one rock, and depot drop checks.
 
-Approaching the rock is NavigateTo's job (see ``rover.logic.approach_pose``): the CollectSample
+Approaching the rock is NavigateTo's job (see ``domain.geometry.approach_pose``): the CollectSample
 action starts with the rover parked in front of the rock, as the interface's stages say.
 """
 
@@ -13,11 +13,11 @@ import math
 import random
 
 from .arm import arm_pose
-from ..common.geometry import rotate_z_axis
-from ..common.logic import (Content, DEPOT_SAMPLES_BY_KEY, derive_seed, FaultKind,
+from ..domain.geometry import rotate_z_axis
+from ..domain.timeline import Step, Timeline
+from ..domain.tubes import (Content, DEPOT_SAMPLES_BY_KEY, derive_seed, FaultKind,
                             format_designation, ROCK_NAMES, ROVER_ARM, ROVER_CACHING_ASSEMBLY)
-from ..common.timeline import Step, Timeline
-from ..common.validation import check_int, Refusal
+from ..domain.validation import check_int, Refusal
 
 
 class CollectStage(enum.IntEnum):

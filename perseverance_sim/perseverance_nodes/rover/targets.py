@@ -1,83 +1,25 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-Where the rover's goals point to: rocks, depot slots, the mapped terrain and the drill target.
+The rover's targets: the mapped terrain and the drill spot on a rock.
 
-Pure Python (no ROS), used by the rover node and the teleop. Coordinates are in frame "world"
-(docs/world_contract.md); the scenario file gives the rocks and depot slots of a run, and the
-contract's named places fill in what a scenario leaves out (e.g. depot slots 3..10 of
-quick.yaml).
+Pure Python (no ROS). Coordinates are in frame "world" (docs/world_contract.md); where rocks and
+depot slots are comes with each goal, or from the site's named places (domain/site_layout.py).
 """
 
 import math
-import re
 
 from .arm import ARM_LIMITS, AZIMUTH_X, solve_drill_ik
-from ..common.logic import DEPOT_SAMPLES_BY_KEY, ROCK_NAMES
-from ..common.validation import Refusal
+from ..domain.tubes import DEPOT_SAMPLES_BY_KEY
+from ..domain.validation import Refusal
 
 # The mapped terrain: 240 m x 240 m centred on the origin (world contract, Conventions). A
 # target must leave room for the rover's half length (1.5 m) inside it.
 TERRAIN_HALF_SIZE = 120.0  # m
 ROVER_HALF_LENGTH = 1.5    # m
 
-# The contract's rock outcrops (named places rock_<name>) and depot slots, in drop order.
-CONTRACT_ROCKS = {
-    'roubion': (20.0, 12.0), 'montdenier': (10.0, 22.0), 'coulettes': (0.0, 12.0),
-    'malay': (-10.0, 22.0), 'atsah': (-20.0, 12.0), 'skyland': (-30.0, 22.0),
-    'bearwallow': (-40.0, 12.0), 'mageik': (-48.0, 24.0), 'crosswind_lake': (-62.0, 28.0),
-}
-CONTRACT_SLOTS = ((-72.0, -36.0), (-78.0, -28.0), (-72.0, -20.0), (-78.0, -12.0),
-                  (-72.0, -4.0), (-78.0, 4.0), (-72.0, 12.0), (-78.0, 20.0), (-72.0, 28.0),
-                  (-78.0, 36.0))
 ROCK_TOP = 0.6          # m above the rock's base (rock_outcrop box: 1.4 x 1.2 x 0.6 m)
 DRILL_INSET = 0.35      # m from the rock centre towards the rover: the drill spot on the top face
-
-_SLOT = re.compile(r'^(?:depot/)?slot_(\d{1,2})$')
-
-
-def rock_key(name):
-    """
-    Return the rock key (``mageik``) of a name as written: key, ``rock_<key>`` or display name.
-
-    Raises ``Refusal('UNKNOWN_ROCK')`` listing the known rocks.
-    """
-    text = str(name).strip().lower().replace(' ', '_')
-    if text.startswith('rock_'):
-        text = text[len('rock_'):]
-    if text not in ROCK_NAMES:
-        raise Refusal('UNKNOWN_ROCK', f'rock {name!r} is not one of {", ".join(ROCK_NAMES)}')
-    return text
-
-
-def rock_table(scenario=None):
-    """Return {rock key: (x, y)}: the scenario's rocks override the contract's places."""
-    table = dict(CONTRACT_ROCKS)
-    if scenario is not None:
-        table.update({rock.name: (rock.x, rock.y) for rock in scenario.rocks})
-    return table
-
-
-def slot_table(scenario=None):
-    """Return the depot slot positions, slot 1 first: the scenario's, then the contract's."""
-    slots = list(scenario.depot.slots) if scenario is not None else []
-    slots += CONTRACT_SLOTS[len(slots):]
-    return tuple(slots)
-
-
-def parse_slot(text, slots):
-    """
-    Return (holder name ``depot/slot_NN``, number, (x, y)) for a slot written as in the goal.
-
-    Accepts ``depot/slot_03`` or ``slot_03`` (1-based, as the ledger names slots). Raises
-    ``Refusal('INVALID_GOAL')`` naming the value and the slots that exist.
-    """
-    match = _SLOT.match(str(text).strip())
-    number = int(match.group(1)) if match else 0
-    if not 1 <= number <= len(slots):
-        raise Refusal('INVALID_GOAL', f'slot {text!r} is not one of depot/slot_01..'
-                      f'depot/slot_{len(slots):02d}')
-    return f'depot/slot_{number:02d}', number, tuple(slots[number - 1])
 
 
 def check_in_terrain(x, y):

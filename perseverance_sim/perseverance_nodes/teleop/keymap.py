@@ -12,7 +12,7 @@ clamped to the rover's limits.
 from dataclasses import dataclass, replace
 import math
 
-from ..common.logic import ROVER_CACHING_ASSEMBLY, SealState, tube_index, TubeKind
+from ..domain.tubes import ROVER_CACHING_ASSEMBLY, SealState, tube_index, TubeKind
 
 # Command kinds.
 LINEAR = 'linear'      # value +1 / -1: one speed step forward / back

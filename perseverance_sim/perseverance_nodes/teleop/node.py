@@ -26,9 +26,9 @@ import threading
 import time
 import tty
 
-from perseverance_nodes.common.ros_env import apply_localhost_default
+from perseverance_nodes.ros.environment import apply_localhost_default
 
-from . import keymap
+from ..teleop import keymap
 
 REFUSAL = ('teleop needs an interactive terminal: stdin is not a TTY. Run it in a terminal or '
            'a tmux pane (not through a pipe or from a script).')
@@ -91,10 +91,10 @@ def _make_node():
     from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
     from std_msgs.msg import String
 
-    from ..common.facts import load_mission_facts
-    from ..common.geometry import quaternion_to_yaw
-    from ..common.ros_node import LeanNode
-    from ..mission.scenario import load_scenario
+    from ..domain.facts import load_mission_facts
+    from ..domain.geometry import quaternion_to_yaw
+    from ..ros.lean_node import LeanNode
+    from ..domain.scenario import load_scenario
     from ..rover.targets import rock_table, slot_table
 
     latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,

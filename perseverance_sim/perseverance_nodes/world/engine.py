@@ -24,9 +24,9 @@ import time
 import mujoco
 import numpy as np
 
-from . import handoff as handoff_mod
-from . import mjcf, plugins, sdf
 from .transforms import quat_to_mat, Transform
+from ..world import handoff as handoff_mod
+from ..world import mjcf, plugins, sdf
 
 DEFAULT_TIMESTEP = 0.004
 DEFAULT_CONTROL_RATE = 100.0

@@ -34,22 +34,18 @@ import time
 from geometry_msgs.msg import Twist
 from perseverance_interfaces.srv import AttachTube, DetachTube
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
 from std_msgs.msg import Bool, Float64
 from trajectory_msgs.msg import JointTrajectory
 
-from . import engine as engine_mod
-from . import handoff, plugins, ros_convert
-from ..common.paths import share_path
-from ..common.ros_main import spin_node
-from ..common.ros_node import LeanNode
-from ..common.ros_params import declare
+from ..domain.package_data import share_path
+from ..ros.contract import CONTRACT_QOS
+from ..ros.lean_node import LeanNode
+from ..ros.node_main import spin_node
+from ..ros.parameters import declare
+from ..world import engine as engine_mod
+from ..world import handoff, plugins, ros_convert
 
-# What ros_gz_bridge does; subscribers may be reliable or best-effort.
-CONTRACT_QOS = QoSProfile(depth=10, history=HistoryPolicy.KEEP_LAST,
-                          reliability=ReliabilityPolicy.RELIABLE,
-                          durability=DurabilityPolicy.VOLATILE)
 JOB_TIMEOUT = 10.0  # s of wall time a service waits for the stepping thread
 
 

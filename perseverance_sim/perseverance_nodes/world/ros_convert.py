@@ -20,6 +20,7 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
 
 from .plugins import TrajectoryPoint
+from ..ros.stamps import stamp_seconds
 
 WORLD_FRAME = 'world'
 
@@ -188,7 +189,7 @@ def trajectory(msg, known_joints):
         raise ValueError('unknown joint(s) {} (known: {})'.format(unknown, sorted(known_joints)))
     points = []
     for i, pt in enumerate(msg.points):
-        tfs = pt.time_from_start.sec + pt.time_from_start.nanosec * 1e-9
+        tfs = stamp_seconds(pt.time_from_start)
         if tfs < 0:
             raise ValueError('point {} has a negative time_from_start'.format(i))
         if len(pt.positions) != len(names):

@@ -16,12 +16,12 @@ import sys
 import time
 
 from perseverance_interfaces.msg import Fault
-from perseverance_nodes.common.domain import DomainLease
-from perseverance_nodes.common.ros_client import RosClient
-from perseverance_nodes.common.ros_env import ros_environment
 from perseverance_nodes.ledger.logic import TubeLedger
-from perseverance_nodes.mission.bringup import node_table, RunOptions, split_available
-from perseverance_nodes.mission.campaign_runner import replay_event_log
+from perseverance_nodes.ros.client import RosClient
+from perseverance_nodes.ros.environment import ros_environment
+from perseverance_nodes.runner.bringup import node_table, RunOptions, split_available
+from perseverance_nodes.runner.campaign import replay_event_log
+from perseverance_nodes.runner.domain_lease import DomainLease
 import pytest
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 import yaml
@@ -75,7 +75,7 @@ def campaign(tmp_path_factory):
     try:
         faults = probe.collect(Fault, '/faults', FAULT_QOS)
         process = subprocess.Popen(
-            [sys.executable, '-m', 'perseverance_nodes.cli', 'campaign', '--scenario',
+            [sys.executable, '-m', 'perseverance_nodes.runner.cli', 'campaign', '--scenario',
              str(scenario), '--seed', '3', '--out', str(out), '--domain-id',
              str(lease.domain_id), '--timeout', str(CAMPAIGN_TIMEOUT)],
             env=ros_environment(domain_id=lease.domain_id), stdout=subprocess.PIPE,

@@ -11,13 +11,14 @@ are named.
 import subprocess
 import sys
 
-from perseverance_nodes.common.ros_env import ros_environment
-from perseverance_nodes.mission.bringup import node_table, NodeSpec, RunOptions, split_available
+from perseverance_nodes.ros.environment import ros_environment
+from perseverance_nodes.runner.bringup import node_table, NodeSpec, RunOptions, split_available
 
 
 def _cli(*args, timeout=60):
-    return subprocess.run([sys.executable, '-m', 'perseverance_nodes.cli', 'campaign', *args],
-                          env=ros_environment(), capture_output=True, text=True, timeout=timeout)
+    command = [sys.executable, '-m', 'perseverance_nodes.runner.cli', 'campaign', *args]
+    return subprocess.run(command, env=ros_environment(), capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def test_help_lists_the_campaign_options():

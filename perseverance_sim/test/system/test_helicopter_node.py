@@ -22,8 +22,8 @@ from nav_msgs.msg import Odometry
 from perseverance_interfaces.action import RetrieveTube
 from perseverance_interfaces.msg import CustodyEvent, Fault, TubeState
 from perseverance_interfaces.srv import DetachTube, RecordCustody
-from perseverance_nodes.common.facts import default_facts_path
-from perseverance_nodes.common.timeline import Step, Timeline
+from perseverance_nodes.domain.facts import default_facts_path
+from perseverance_nodes.domain.timeline import Step, Timeline
 from perseverance_nodes.helicopter.logic import (AIRBORNE_LEGS, choose_failure_point, FlightLeg,
                                                  FlightPlan)
 from rclpy.action import ActionClient

@@ -15,7 +15,7 @@ from geometry_msgs.msg import Twist
 from perseverance_interfaces.action import LaunchMav, LoadTube
 from perseverance_interfaces.msg import CustodyEvent, TubeState
 from perseverance_interfaces.srv import DetachTube, RecordCustody
-from perseverance_nodes.common.geometry import quaternion_to_yaw, wrap_angle
+from perseverance_nodes.domain.geometry import quaternion_to_yaw, wrap_angle
 from perseverance_nodes.rover.logic import corner_steering, CORNER_WHEELS
 from rclpy.action import ActionClient
 from ros_harness import WorldLedgerScene

@@ -15,7 +15,7 @@ from perseverance_interfaces.action import (CacheSample, CollectSample, DepositT
                                             RetrieveTube, RunCampaign)
 from perseverance_interfaces.msg import Fault, MissionStatus
 from perseverance_interfaces.srv import ClearFault, InjectFault
-from perseverance_nodes.mission.scenario import default_scenario_path
+from perseverance_nodes.domain.scenario import default_scenario_path
 from rclpy.action import ActionClient, ActionServer, CancelResponse
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 import yaml

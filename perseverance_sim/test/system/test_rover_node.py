@@ -131,7 +131,7 @@ def _distance(a, b):
 
 def _scenario(tmp_path, **changes):
     """Write the packaged default scenario with ``changes`` merged in; return its path."""
-    from perseverance_nodes.mission.scenario import default_scenario_path
+    from perseverance_nodes.domain.scenario import default_scenario_path
     with open(default_scenario_path(), encoding='utf-8') as stream:
         data = yaml.safe_load(stream)
     data.update(changes)

@@ -17,7 +17,7 @@ import time
 
 from nav_msgs.msg import Odometry
 from perseverance_interfaces.action import CollectSample
-from perseverance_nodes.common.domain import DomainLease
+from perseverance_nodes.runner.domain_lease import DomainLease
 from perseverance_nodes.teleop import keymap
 from perseverance_nodes.teleop.node import _make_node
 import pytest

@@ -4,9 +4,9 @@
 
 from perseverance_nodes.caching.logic import CacheInventory, CachingAssembly, SealDispensers
 from perseverance_nodes.caching.logic import Station
-from perseverance_nodes.common.facts import load_mission_facts
-from perseverance_nodes.common.logic import Content, FaultKind, SealState
-from perseverance_nodes.common.validation import Refusal
+from perseverance_nodes.domain.facts import load_mission_facts
+from perseverance_nodes.domain.tubes import Content, FaultKind, SealState
+from perseverance_nodes.domain.validation import Refusal
 import pytest
 
 FACTS = load_mission_facts()

@@ -5,8 +5,8 @@
 from dataclasses import replace
 import math
 
-from perseverance_nodes.common.facts import load_mission_facts
-from perseverance_nodes.common.validation import Refusal
+from perseverance_nodes.domain.facts import load_mission_facts
+from perseverance_nodes.domain.validation import Refusal
 from perseverance_nodes.helicopter.logic import abort_outcome, Battery, choose_failure_point
 from perseverance_nodes.helicopter.logic import emergency_landing_setpoint, FEEDBACK_STAGE
 from perseverance_nodes.helicopter.logic import EMERGENCY_SIDESTEP

@@ -5,13 +5,13 @@
 import math
 
 import numpy as np
-from perseverance_nodes.common.facts import load_mission_facts
-from perseverance_nodes.common.geometry import Pose2D
-from perseverance_nodes.common.validation import ConfigError, Refusal
-from perseverance_nodes.lander.logic import CONTAINER_PORT, forward_kinematics, LanderSite
-from perseverance_nodes.lander.logic import HANDOVER_PARKING_TOLERANCE, LaunchStage
+from perseverance_nodes.domain.facts import load_mission_facts
+from perseverance_nodes.domain.geometry import Pose2D
+from perseverance_nodes.domain.site_layout import HANDOVER_PARKING_TOLERANCE, LanderSite
+from perseverance_nodes.domain.site_layout import RACK_AHEAD, RACK_HEIGHT, ROVER_HANDOVER
+from perseverance_nodes.domain.validation import ConfigError, Refusal
+from perseverance_nodes.lander.logic import CONTAINER_PORT, forward_kinematics, LaunchStage
 from perseverance_nodes.lander.logic import LoadStage, MarsAscentVehicle, plan_load
-from perseverance_nodes.lander.logic import RACK_AHEAD, RACK_HEIGHT, ROVER_HANDOVER
 from perseverance_nodes.lander.logic import SampleContainer, solve_ik, TRANSFER_ARM_JOINTS
 from perseverance_nodes.lander.logic import transfer_arm_pose, TRANSFER_ARM_POSES
 from perseverance_nodes.lander.logic import validate_transfer_arm_joints

@@ -4,7 +4,7 @@
 
 import sqlite3
 
-from perseverance_nodes.common.logic import Content, SealState
+from perseverance_nodes.domain.tubes import Content, SealState
 from perseverance_nodes.ledger.logic import CustodyError, CustodyEvent, TubeLedger
 import pytest
 

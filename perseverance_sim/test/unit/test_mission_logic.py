@@ -7,12 +7,12 @@ import io
 import json
 from types import SimpleNamespace
 
-from perseverance_nodes.common.facts import default_facts_path, load_mission_facts
-from perseverance_nodes.common.logic import FaultKind
+from perseverance_nodes.domain.facts import default_facts_path, load_mission_facts
+from perseverance_nodes.domain.scenario import load_scenario, parse_fault
+from perseverance_nodes.domain.tubes import FaultKind
 from perseverance_nodes.mission import logic as mission
-from perseverance_nodes.mission.campaign_runner import ProgressDisplay
-from perseverance_nodes.mission.dry_run import DryRun
-from perseverance_nodes.mission.scenario import load_scenario, parse_fault
+from perseverance_nodes.runner.campaign import ProgressDisplay
+from perseverance_nodes.runner.dry_run import DryRun
 import pytest
 
 FACTS = load_mission_facts()

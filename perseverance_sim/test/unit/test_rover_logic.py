@@ -5,13 +5,13 @@
 from dataclasses import replace
 import math
 
-from perseverance_nodes.common.facts import load_mission_facts
-from perseverance_nodes.common.geometry import Pose2D, yaw_to_quaternion
-from perseverance_nodes.common.logic import Content, FaultKind
-from perseverance_nodes.common.validation import ConfigError, Refusal
+from perseverance_nodes.domain.facts import load_mission_facts
+from perseverance_nodes.domain.geometry import approach_pose, Pose2D, yaw_to_quaternion
+from perseverance_nodes.domain.tubes import Content, FaultKind
+from perseverance_nodes.domain.validation import ConfigError, Refusal
 from perseverance_nodes.rover import arm
-from perseverance_nodes.rover.logic import approach_pose, DriveLimits, DriveSafetyFilter
-from perseverance_nodes.rover.logic import corner_steering, CORNER_WHEELS, STEER_LIMIT
+from perseverance_nodes.rover.logic import corner_steering, CORNER_WHEELS, DriveLimits
+from perseverance_nodes.rover.logic import DriveSafetyFilter, STEER_LIMIT
 from perseverance_nodes.rover.logic import navigation_progress, NavStage, WaypointFollower
 from perseverance_nodes.rover.sampling import classify_drop, CollectStage, fall_time
 from perseverance_nodes.rover.sampling import forced_drop_pose, plan_collection, plan_deposit

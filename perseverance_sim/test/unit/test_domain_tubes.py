@@ -4,13 +4,13 @@
 
 import math
 
-from perseverance_nodes.common import logic
-from perseverance_nodes.common.facts import default_facts_path, load_mission_facts
-from perseverance_nodes.common.facts import parse_mission_facts
-from perseverance_nodes.common.geometry import Pose2D, quaternion_to_yaw, rotate_z_axis
-from perseverance_nodes.common.geometry import wrap_angle, yaw_to_quaternion
-from perseverance_nodes.common.timeline import Step, Timeline
-from perseverance_nodes.common.validation import ConfigError
+from perseverance_nodes.domain import tubes as logic
+from perseverance_nodes.domain.facts import default_facts_path, load_mission_facts
+from perseverance_nodes.domain.facts import parse_mission_facts
+from perseverance_nodes.domain.geometry import Pose2D, quaternion_to_yaw, rotate_z_axis
+from perseverance_nodes.domain.geometry import wrap_angle, yaw_to_quaternion
+from perseverance_nodes.domain.timeline import Step, Timeline
+from perseverance_nodes.domain.validation import ConfigError
 import pytest
 import yaml
 

@@ -9,7 +9,7 @@ instead of sleeping.
 
 import time
 
-from perseverance_nodes.common.ros_env import apply_localhost_default
+from perseverance_nodes.ros.environment import apply_localhost_default
 
 
 class RosClient:
@@ -20,7 +20,7 @@ class RosClient:
         apply_localhost_default()
         import rclpy
         from rclpy.executors import SingleThreadedExecutor
-        from perseverance_nodes.common.ros_node import LeanNode
+        from perseverance_nodes.ros.lean_node import LeanNode
         self._rclpy = rclpy
         self.context = rclpy.Context()
         rclpy.init(context=self.context, domain_id=domain_id)

@@ -5,11 +5,12 @@
 from dataclasses import replace
 import math
 
-from perseverance_nodes.common.facts import default_facts_path, load_mission_facts
-from perseverance_nodes.common.logic import FaultKind
-from perseverance_nodes.common.validation import ConfigError
-from perseverance_nodes.mission.scenario import check_depot_spacing, depot_slots
-from perseverance_nodes.mission.scenario import load_scenario, parse_fault, parse_scenario
+from perseverance_nodes.domain.facts import default_facts_path, load_mission_facts
+from perseverance_nodes.domain.scenario import check_depot_spacing, depot_slots
+from perseverance_nodes.domain.scenario import load_scenario, parse_fault, parse_scenario
+from perseverance_nodes.domain.site_layout import CONTRACT_ROCKS, LANDER_SITE, ROVER_START
+from perseverance_nodes.domain.tubes import FaultKind
+from perseverance_nodes.domain.validation import ConfigError
 import pytest
 import yaml
 
@@ -93,7 +94,7 @@ def _error(mutate):
     (lambda d: d['rocks'][0].update(name='olympus'), "rocks[0].name = 'olympus'"),
     (lambda d: d['depot'].update(spacing=20.0), 'depot.spacing = 20.0'),
     (lambda d: d['depot'].update(spacing=3), 'depot.spacing = 3'),
-    (lambda d: d['helicopters'].update(count=5), 'helicopters.helipads'),
+    (lambda d: d['helicopters'].update(count=5), 'helicopters.count = 5'),
     (lambda d: d['return'].update(depot_retrieval='sometimes'), 'return.depot_retrieval'),
     (lambda d: d['faults'].append('SEAL_STUCK@sample:malay') or d['rocks'].pop(3),
      'a rock of this scenario'),
@@ -101,8 +102,10 @@ def _error(mutate):
     (lambda d: d['faults'].append('EMPTY_CORE@now'), 'scheduled trigger'),
     (lambda d: d['rocks'].append({'name': 'malay', 'x': 0.0, 'y': 0.0}), 'already listed'),
     (lambda d: d.update(colour='red'), 'scenario.colour'),
-    (lambda d: d['lander'].update(x='far'), 'lander.x'),
-    (lambda d: d['rover']['start'].update(yaw_deg=math.nan), 'rover.start.yaw_deg'),
+    (lambda d: d.update(lander={'x': 70.0, 'y': 0.0}), 'scenario.lander'),
+    (lambda d: d['rover'].update(start={'x': 0.0, 'y': 0.0}), 'rover.start'),
+    (lambda d: d['rocks'][0].update(x=1.0), 'both x and y, or neither'),
+    (lambda d: d['rocks'][0].update(x=math.nan, y=0.0), 'rocks[0].x = nan'),
     (lambda d: d.pop('depot'), 'scenario.depot'),
 ])
 def test_scenario_errors_name_field_value_and_allowed(mutate, expected):
@@ -140,3 +143,13 @@ def test_missing_and_malformed_files(tmp_path):
     broken.write_text('rocks: [unclosed\n')
     with pytest.raises(ConfigError, match='valid YAML'):
         load_scenario(broken, FACTS)
+
+
+def test_rocks_default_to_their_named_places_and_may_move():
+    """A rock without coordinates is at its named place; with them it moves; the site stays."""
+    data = _default_data()
+    data['rocks'][1].update(x=12.5, y=-30.0)
+    scenario = parse_scenario(data, FACTS)
+    assert (scenario.rocks[0].x, scenario.rocks[0].y) == CONTRACT_ROCKS[scenario.rocks[0].name]
+    assert (scenario.rocks[1].x, scenario.rocks[1].y) == (12.5, -30.0)
+    assert scenario.lander == LANDER_SITE and scenario.rover_start == ROVER_START

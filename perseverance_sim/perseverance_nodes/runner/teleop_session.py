@@ -12,9 +12,9 @@ simulation already started by `ros2 launch` or another `perseverance-sim`.
 import os
 import sys
 
-from ..common.domain import DomainLease
-from ..common.ros_client import RosClient
-from ..mission.bringup import node_table, RunOptions, split_available, System
+from .bringup import node_table, RunOptions, split_available, System
+from .domain_lease import DomainLease
+from ..ros.client import RosClient
 
 # What driving needs: the world, the rover, and the nodes that make sampling and drops possible.
 TELEOP_NODES = ('world', 'tube_ledger', 'caching_assembly', 'rover')
@@ -23,7 +23,7 @@ TELEOP_NODES = ('world', 'tube_ledger', 'caching_assembly', 'rover')
 def run_teleop_session(out_dir, real_time_factor=1.0, rover_speed=0.0, attach=False,
                        timeout=120.0, stream=None):
     """Run the teleop, bringing the simulation up first unless `attach`; return an exit code."""
-    from . import node as teleop_node
+    from ..teleop import node as teleop_node
     stream = stream or sys.stdout
     ui_args = ['teleop']
     if rover_speed > 0.0:

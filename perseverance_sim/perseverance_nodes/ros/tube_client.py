@@ -18,20 +18,13 @@ from geometry_msgs.msg import Point, PoseArray
 from perseverance_interfaces.msg import CustodyEvent, TubeInventory, TubeState
 from perseverance_interfaces.srv import AttachTube, DetachTube, RecordCustody
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
-from .geometry import rotate_z_axis
-from .logic import tube_index
+from .contract import CONTRACT_QOS, LATCHED
 from .service_call import call_service, ServiceCallError
+from .stamps import stamp_seconds
+from ..domain.geometry import rotate_z_axis
+from ..domain.tubes import tube_index
 
-# State that late joiners need (the ledger's inventory): keep the last message for them.
-LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                     reliability=ReliabilityPolicy.RELIABLE)
-# Mission_control's fault topic: every fault state change, kept for late joiners.
-FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                       reliability=ReliabilityPolicy.RELIABLE)
-# The world publishes and subscribes reliable, volatile, depth 10 (docs/world_contract.md).
-CONTRACT_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
 FIRST_POSES_WAIT = 5.0  # s of wall time for the world's first /world/tube_poses
 TUBE_RADIUS = 0.0085  # m; a tube lying on flat ground has its centre this high (world contract)
@@ -86,7 +79,7 @@ class TubeWorld:
         poses = self._poses
         if poses is None:
             return None
-        return poses.header.stamp.sec + poses.header.stamp.nanosec * 1e-9
+        return stamp_seconds(poses.header.stamp)
 
     def pose(self, tube_id):
         """

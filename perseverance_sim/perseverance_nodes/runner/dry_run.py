@@ -14,17 +14,18 @@ import heapq
 import itertools
 import math
 
-from . import logic as mission
 from ..caching.logic import CachingAssembly
-from ..common.geometry import Pose2D
-from ..common.logic import (FaultKind, LANDER_CONTAINER, MAV_LAUNCHED, ROVER_CACHING_ASSEMBLY,
+from ..domain.geometry import Pose2D
+from ..domain.site_layout import LanderSite
+from ..domain.tubes import (FaultKind, LANDER_CONTAINER, MAV_LAUNCHED, ROVER_CACHING_ASSEMBLY,
                             SealState)
-from ..common.validation import Refusal
+from ..domain.validation import Refusal
 from ..helicopter.logic import (abort_outcome, Battery, choose_failure_point, plan_retrieval,
                                 ready_time)
-from ..lander.logic import CONTAINER_PORT, LanderSite, MarsAscentVehicle, plan_load
+from ..lander.logic import CONTAINER_PORT, MarsAscentVehicle, plan_load
 from ..lander.logic import SampleContainer
 from ..ledger.logic import CustodyEvent, TubeLedger
+from ..mission import logic as mission
 from ..rover.sampling import classify_drop, forced_drop_pose, plan_collection, plan_deposit
 from ..rover.sampling import recovery_steps
 

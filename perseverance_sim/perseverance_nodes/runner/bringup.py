@@ -19,8 +19,8 @@ import importlib
 import os
 import time
 
-from ..common.paths import share_path
-from ..common.processes import ProcessGroup
+from .processes import ProcessGroup
+from ..domain.package_data import share_path
 
 
 @dataclass(frozen=True)

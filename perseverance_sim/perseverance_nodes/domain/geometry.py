@@ -9,6 +9,8 @@ Quaternions here use the ROS message order (x, y, z, w), as in geometry_msgs/Qua
 from dataclasses import dataclass
 import math
 
+from .validation import check_number
+
 
 @dataclass(frozen=True)
 class Pose2D:
@@ -68,3 +70,18 @@ def rotate_z_axis(quaternion):
         raise ValueError(f'quaternion {quaternion!r} is not a finite non-zero rotation')
     x, y, z, w = (c / norm for c in quaternion)
     return (2.0 * (x * z + w * y), 2.0 * (y * z - w * x), 1.0 - 2.0 * (x * x + y * y))
+
+
+def approach_pose(target_x, target_y, from_x, from_y, standoff):
+    """
+    Return the Pose2D ``standoff`` metres short of a target on the line from a start point.
+
+    Used to park the rover facing a rock to core, a depot slot or the lander. The pose faces the
+    target.
+    """
+    check_number('standoff', standoff, 0.0, 1000.0, 'm')
+    heading = math.atan2(target_y - from_y, target_x - from_x)
+    if math.hypot(target_x - from_x, target_y - from_y) < 1e-9:
+        heading = 0.0
+    return Pose2D(target_x - standoff * math.cos(heading),
+                  target_y - standoff * math.sin(heading), heading)

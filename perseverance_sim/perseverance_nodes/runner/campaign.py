@@ -25,12 +25,13 @@ import sys
 import time
 
 from .bringup import node_table, RunOptions, split_available, System
-from .logic import Phase
-from .scenario import load_scenario, parse_fault
-from ..common.domain import DomainLease
-from ..common.facts import load_mission_facts
-from ..common.logic import holds_one_tube, INITIAL_HOLDER, tube_catalogue
-from ..common.validation import ConfigError
+from .domain_lease import DomainLease
+from ..domain.facts import load_mission_facts
+from ..domain.scenario import load_scenario, parse_fault
+from ..domain.tubes import holds_one_tube, INITIAL_HOLDER, tube_catalogue
+from ..domain.validation import ConfigError
+from ..mission.logic import Phase
+from ..ros.stamps import stamp_seconds
 
 # Wall-clock budget of the default campaign is 90 s on 2 cores: durations of mission_facts.yaml
 # (coring, sealing, arm moves, recharging) are compressed by this factor; driving and flying are
@@ -135,7 +136,7 @@ class ProgressDisplay:
 
     def status(self, msg):
         """Take sim time and the container count from a MissionStatus message."""
-        self.sim_time = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        self.sim_time = stamp_seconds(msg.header.stamp)
         self.in_container = msg.tubes_in_container
 
     def feedback(self, msg):
@@ -185,11 +186,10 @@ def _run_goal(client, args, display, deadline):
     from perseverance_interfaces.action import RunCampaign
     from perseverance_interfaces.msg import MissionStatus
     from rclpy.action import ActionClient
-    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-    latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                         reliability=ReliabilityPolicy.RELIABLE)
-    client.node.create_subscription(MissionStatus, '/mission_status', display.status, latched)
-    action = ActionClient(client.node, RunCampaign, '/mission_control/run_campaign')
+    from ..ros import contract
+    client.node.create_subscription(MissionStatus, contract.MISSION_STATUS, display.status,
+                                    contract.LATCHED)
+    action = ActionClient(client.node, RunCampaign, contract.RUN_CAMPAIGN)
     client.wait_for_action_server(action, 10.0)
     goal = RunCampaign.Goal(scenario=args.scenario, seed=args.seed,
                             helicopters=args.helicopters)
@@ -262,7 +262,7 @@ def run_campaign(args, stream=None):
     display = ProgressDisplay(stream)
     interrupted = False
     try:
-        from ..common.ros_client import RosClient
+        from ..ros.client import RosClient
         system.start(stream)
         client = RosClient(domain_id, 'perseverance_sim_campaign')
         system.wait_ready(client, args.start_timeout, stream)

@@ -5,6 +5,10 @@ Scenario files (config/scenarios/*.yaml): loading, validation, depot layout and 
 
 Every error is a ``ConfigError`` naming the file, the field (``rocks[2].name``), the value and
 what is allowed. The format is documented in config/scenarios/default.yaml.
+
+A scenario plans a campaign on the site (domain/site_layout.py): which rocks are cored and
+where (a rock without coordinates is at its named place), where the depot is laid, how many
+helicopters fly. Where the world puts the rover, the lander and the helipads is the site's.
 """
 
 from dataclasses import dataclass, replace
@@ -13,10 +17,10 @@ from pathlib import Path
 
 import yaml
 
-from ..common.facts import default_facts_path
-from ..common.geometry import Pose2D
-from ..common.logic import FaultKind, ROCK_NAMES
-from ..common.validation import check_choice, check_int, check_keys, check_number, ConfigError
+from .facts import default_facts_path
+from .site_layout import CONTRACT_ROCKS, HELIPADS, LANDER_SITE, ROVER_START
+from .tubes import FaultKind, ROCK_NAMES
+from .validation import check_choice, check_int, check_keys, check_number, ConfigError
 
 # Which trigger each fault kind takes ('now' is for the InjectFault service at run time).
 TRIGGERS = {
@@ -131,21 +135,22 @@ class Scenario:
     name: str
     description: str
     seed: int
-    rover_start: Pose2D
     rover_speed: float           # m/s cap for NavigateTo
     sampling_heading: object     # rad the rover faces when coring, or None: facing the rock
     rocks: tuple                 # RockSite, in sampling order
     witness: bool                # also expose, seal and depot a witness tube (like Amalik)
     depot: DepotLayout
-    lander: Pose2D
     helicopters: int
-    helipads: tuple              # (x, y) per helicopter
     primary: bool                # the rover hands its on-board set to the lander
     depot_retrieval: str         # one of DEPOT_RETRIEVAL
     allow_unsealed: bool         # container policy for unsealed tubes
     min_tubes: int               # fewest tubes the MAV launches with
     faults: tuple                # FaultSpec
     source: str = ''
+    # Where the world puts the rover, the lander and the helipads (the site's named places).
+    rover_start = ROVER_START
+    lander = LANDER_SITE
+    helipads = HELIPADS
 
     @property
     def depot_tube_count(self):
@@ -174,14 +179,6 @@ def _point(field, raw, source, keys=('x', 'y')):
                  for key in keys)
 
 
-def _pose(field, raw, source):
-    """Validate {x, y, yaw_deg} and return a Pose2D."""
-    check_keys(field, raw, ('x', 'y'), ('yaw_deg',), source=source)
-    x, y = _point(field, {k: raw[k] for k in ('x', 'y')}, source)
-    yaw = check_number(f'{field}.yaw_deg', raw.get('yaw_deg', 0.0), -360.0, 360.0, 'deg', source)
-    return Pose2D(x, y, math.radians(yaw))
-
-
 def _check_faults(scenario, source):
     """Check every fault's trigger against the scenario (rock sampled, drop and flight exist)."""
     rocks = [rock.name for rock in scenario.rocks]
@@ -204,13 +201,13 @@ def _check_faults(scenario, source):
 
 def parse_scenario(data, facts, source='scenario'):
     """Validate a parsed scenario mapping against ``MissionFacts`` and return a ``Scenario``."""
-    required = ('name', 'rover', 'rocks', 'depot', 'lander', 'helicopters', 'return')
+    required = ('name', 'rover', 'rocks', 'depot', 'helicopters', 'return')
     check_keys('scenario', data, required, ('description', 'seed', 'witness', 'faults'),
                source=source)
     if not isinstance(data['name'], str) or not data['name']:
         raise ConfigError('name', data['name'], 'a non-empty string', source)
 
-    rover = check_keys('rover', data['rover'], ('start',), ('speed', 'sampling_heading_deg'),
+    rover = check_keys('rover', data['rover'], (), ('speed', 'sampling_heading_deg'),
                        source=source)
     rover_speed = check_number('rover.speed', rover.get('speed', facts.rover.max_linear_speed),
                                0.001, facts.rover.max_linear_speed * 50.0, 'm/s', source)
@@ -221,15 +218,19 @@ def parse_scenario(data, facts, source='scenario'):
             source))
 
     if not isinstance(data['rocks'], list) or not data['rocks']:
-        raise ConfigError('rocks', data['rocks'], 'a non-empty list of {name, x, y}', source)
+        raise ConfigError('rocks', data['rocks'], 'a non-empty list of {name[, x, y]}', source)
     rocks = []
     for index, raw in enumerate(data['rocks']):
         field = f'rocks[{index}]'
-        check_keys(field, raw, ('name', 'x', 'y'), source=source)
+        check_keys(field, raw, ('name',), ('x', 'y'), source=source)
         name = check_choice(f'{field}.name', raw['name'], ROCK_NAMES, source)
         if name in [rock.name for rock in rocks]:
             raise ConfigError(f'{field}.name', name, 'a rock not already listed', source)
-        rocks.append(RockSite(name, *_point(field, {'x': raw['x'], 'y': raw['y']}, source)))
+        if ('x' in raw) != ('y' in raw):
+            raise ConfigError(field, raw, 'both x and y, or neither (the named place '
+                              f'rock_{name})', source)
+        place = dict(zip('xy', CONTRACT_ROCKS[name]), **{k: raw[k] for k in 'xy' if k in raw})
+        rocks.append(RockSite(name, *_point(field, place, source)))
 
     witness = data.get('witness', False)
     if not isinstance(witness, bool):
@@ -253,13 +254,8 @@ def parse_scenario(data, facts, source='scenario'):
     slots = depot_slots(origin, heading, spacing, zigzag, count)
     check_depot_spacing(slots, facts.depot.spacing_min, facts.depot.spacing_max, source=source)
 
-    helis = check_keys('helicopters', data['helicopters'], ('count', 'helipads'), source=source)
-    helicopters = check_int('helicopters.count', helis['count'], 0, 9, source)
-    if not isinstance(helis['helipads'], list) or len(helis['helipads']) < helicopters:
-        raise ConfigError('helicopters.helipads', helis['helipads'],
-                          f'a list of at least {helicopters} {{x, y}} points', source)
-    helipads = tuple(_point(f'helicopters.helipads[{i}]', raw, source)
-                     for i, raw in enumerate(helis['helipads']))
+    helis = check_keys('helicopters', data['helicopters'], ('count',), source=source)
+    helicopters = check_int('helicopters.count', helis['count'], 0, len(HELIPADS), source)
 
     ret = check_keys('return', data['return'], ('primary', 'depot_retrieval'),
                      ('allow_unsealed', 'min_tubes'), source=source)
@@ -281,12 +277,11 @@ def parse_scenario(data, facts, source='scenario'):
     scenario = Scenario(
         name=data['name'], description=str(data.get('description', '')),
         seed=check_int('seed', data.get('seed', 1), 0, 2 ** 32 - 1, source),
-        rover_start=_pose('rover.start', rover['start'], source), rover_speed=rover_speed,
+        rover_speed=rover_speed,
         sampling_heading=sampling_heading,
         rocks=tuple(rocks), witness=witness,
         depot=DepotLayout(origin, heading, spacing, zigzag, slots),
-        lander=_pose('lander', data['lander'], source),
-        helicopters=helicopters, helipads=helipads, primary=ret['primary'],
+        helicopters=helicopters, primary=ret['primary'],
         depot_retrieval=depot_retrieval, allow_unsealed=ret.get('allow_unsealed', False),
         min_tubes=check_int('return.min_tubes', ret.get('min_tubes', 1), 1,
                             facts.lander.container_capacity, source),

@@ -24,7 +24,7 @@ import datetime
 import os
 import sys
 
-from perseverance_nodes.common.ros_env import apply_localhost_default
+from perseverance_nodes.ros.environment import apply_localhost_default
 
 
 def _default_run_dir():
@@ -108,7 +108,7 @@ def main(argv=None):
             options.duration_scale = args.duration_scale
         return campaign_runner.run_campaign(options)
     if args.command == 'teleop':
-        from perseverance_nodes.teleop.session import run_teleop_session
+        from perseverance_nodes.runner.teleop_session import run_teleop_session
         return run_teleop_session(os.path.abspath(args.out or _default_run_dir()),
                                   real_time_factor=args.real_time_factor,
                                   rover_speed=args.speed, attach=args.attach)

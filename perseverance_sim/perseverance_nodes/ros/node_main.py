@@ -5,7 +5,7 @@
 import sys
 import time
 
-from perseverance_nodes.common.ros_env import apply_localhost_default
+from perseverance_nodes.ros.environment import apply_localhost_default
 
 GOAL_THREADS_JOIN = 3.0  # s at shutdown for running action goals to notice it and end
 SHUTDOWN_GRACE = 1.0     # s for a SIGINT's shutdown to show in rclpy.ok() after a spin error
@@ -23,7 +23,7 @@ def spin_node(node_factory, args=None, threads=1):
     """
     apply_localhost_default()  # before rclpy creates its context, which reads the environment
     import rclpy
-    from perseverance_nodes.common.action_server import join_goal_threads
+    from perseverance_nodes.ros.action_server import join_goal_threads
     from rclpy.executors import (ExternalShutdownException, MultiThreadedExecutor,
                                  SingleThreadedExecutor)
 

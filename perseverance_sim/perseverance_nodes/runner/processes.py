@@ -14,8 +14,8 @@ import subprocess
 import sys
 import time
 
-from perseverance_nodes.common.paths import PACKAGE
-from perseverance_nodes.common.ros_env import ros_environment
+from perseverance_nodes.domain.package_data import PACKAGE
+from perseverance_nodes.ros.environment import ros_environment
 
 
 class NodeProcess:
