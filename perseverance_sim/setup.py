@@ -10,7 +10,7 @@ PACKAGE = 'perseverance_sim'
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Each node is a console script; setup.cfg puts them in lib/<package> for `ros2 run`.
-NODES = {  # node executables that exist so far
+NODES = {  # every node of runner/bringup.py's table, and the teleop
     'world': 'perseverance_nodes.world.node:main',
     'rover': 'perseverance_nodes.rover.node:main',
     'caching_assembly': 'perseverance_nodes.caching.node:main',

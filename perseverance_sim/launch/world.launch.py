@@ -53,6 +53,12 @@ def generate_launch_description():
             'clock_rate', default_value='50.0',
             description='embedded: /clock messages per second of sim time (Hz)'),
         DeclareLaunchArgument(
+            'joint_state_rate', default_value='50.0',
+            description='embedded: joint state messages per second of sim time (Hz)'),
+        DeclareLaunchArgument(
+            'tube_pose_rate', default_value='10.0',
+            description='embedded: /world/tube_poses messages per second of sim time (Hz)'),
+        DeclareLaunchArgument(
             'headless', default_value='false', choices=['true', 'false'],
             description='gazebo: server only with headless rendering (-s --headless-rendering)'),
     ]
@@ -68,6 +74,8 @@ def generate_launch_description():
                     'real_time_factor': LaunchConfiguration('real_time_factor'),
                     'cameras_enabled': LaunchConfiguration('cameras_enabled'),
                     'clock_rate': LaunchConfiguration('clock_rate'),
+                    'joint_state_rate': LaunchConfiguration('joint_state_rate'),
+                    'tube_pose_rate': LaunchConfiguration('tube_pose_rate'),
                 }]),
         ])
 

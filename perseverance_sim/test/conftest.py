@@ -9,21 +9,6 @@ import pytest
 apply_localhost_default()
 
 
-# System tests pace real processes against each other on a 2-core machine; a few still flake
-# on timing (see the closing notes of the founding session). Each gets up to two reruns, which
-# pytest reports (R); a test that fails three times fails the run.
-SYSTEM_TEST_RERUNS = 2
-
-
-def pytest_collection_modifyitems(config, items):
-    """Give every test under test/system/ SYSTEM_TEST_RERUNS reruns (pytest-rerunfailures)."""
-    if not config.pluginmanager.hasplugin('rerunfailures'):
-        return
-    for item in items:
-        if '/test/system/' in str(item.fspath).replace('\\', '/'):
-            item.add_marker(pytest.mark.flaky(reruns=SYSTEM_TEST_RERUNS))
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item so fixtures can tell whether the test failed."""

@@ -272,3 +272,33 @@ def holds_one_tube(holder):
 def is_terminal_holder(holder):
     """Return True for holders a tube never leaves (it has left Mars' surface)."""
     return holder == MAV_LAUNCHED
+
+
+@dataclass(frozen=True)
+class TubeRecord:
+    """The ledger's view of one tube (the fields of TubeState.msg)."""
+
+    tube_id: str
+    serial_number: str
+    kind: int
+    holder: str
+    designation: str
+    sample_name: str
+    content: int
+    seal: int
+    core_length: float
+    volume: float
+    position: tuple
+    last_change: float
+    last_sequence: int
+
+
+def empty_sample_tubes(states, holder=ROVER_CACHING_ASSEMBLY):
+    """Return the ids of the empty sample tubes at ``holder``, lowest first (TubeState-likes)."""
+    return sorted(s.tube_id for s in states if s.kind == TubeKind.SAMPLE
+                  and s.content == Content.EMPTY and s.holder == holder)
+
+
+def next_sample_number(states):
+    """Return the sample number of the next core: one more than the designations so far."""
+    return min(sum(1 for s in states if s.designation) + 1, 98)

@@ -19,7 +19,8 @@ import sqlite3
 from types import MappingProxyType
 
 from ..domain.tubes import (Content, holds_one_tube, INITIAL_HOLDER, is_terminal_holder,
-                            is_valid_holder, parse_designation, SealState, tube_catalogue)
+                            is_valid_holder, parse_designation, SealState, tube_catalogue,
+                            TubeRecord)
 from ..domain.validation import Refusal
 
 SCHEMA_VERSION = 1
@@ -118,25 +119,6 @@ class RecordedEvent:
 
     sequence: int
     event: CustodyEvent
-
-
-@dataclass(frozen=True)
-class TubeRecord:
-    """The ledger's view of one tube (the fields of TubeState.msg)."""
-
-    tube_id: str
-    serial_number: str
-    kind: int
-    holder: str
-    designation: str
-    sample_name: str
-    content: int
-    seal: int
-    core_length: float
-    volume: float
-    position: tuple
-    last_change: float
-    last_sequence: int
 
 
 _TUBE_COLUMNS = ('tube_id, serial_number, kind, holder, designation, sample_name, content, seal, '

@@ -1,11 +1,13 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-What the lander and helicopter nodes share to handle tubes through the world contract.
+How every node that moves tubes (rover, lander, helicopters) handles them through the contract.
 
 ``TubeWorld`` is a node's view of the tubes and its hands on them: the poses the world publishes
-(/world/tube_poses), holder and seal from the tube ledger (/tube_inventory), the contract's
-attach/detach services, and the ledger's /tube_ledger/record service for custody events. Service
+(/world/tube_poses), holder, seal and content from the tube ledger (/tube_inventory), the
+contract's attach/detach services, and the ledger's /tube_ledger/record service for custody
+events: the one code path by which the project's invariant (every tube in exactly one place) is
+recorded. Service
 calls are made from action execute callbacks, so they wait on a future with a wall-clock timeout
 (a service answers in wall time, whatever the sim clock does) while the executor's other threads
 deliver the response.
@@ -23,7 +25,7 @@ from .contract import CONTRACT_QOS, LATCHED
 from .service_call import call_service, ServiceCallError
 from .stamps import stamp_seconds
 from ..domain.geometry import rotate_z_axis
-from ..domain.tubes import tube_index
+from ..domain.tubes import (Content, INITIAL_HOLDER, SealState, tube_catalogue, tube_index)
 
 
 FIRST_POSES_WAIT = 5.0  # s of wall time for the world's first /world/tube_poses
@@ -40,13 +42,21 @@ def tube_yaw(pose):
 class TubeWorld:
     """Tube poses, ledger state, hand-off services and custody recording for one node."""
 
-    def __init__(self, node, actor, service_timeout=10.0):
-        """Subscribe and create the clients on ``node``; ``actor`` names it in custody events."""
+    def __init__(self, node, actor, service_timeout=10.0, assume_initial_state=False,
+                 on_inventory=None):
+        """
+        Subscribe and create the clients on ``node``; ``actor`` names it in custody events.
+
+        ``assume_initial_state``: until the first /tube_inventory, take every tube to be where
+        the world contract starts it (empty and unsealed in the rover's rack) rather than
+        unknown. ``on_inventory(msg)`` is called after each inventory is taken in.
+        """
         self.node, self.actor, self.service_timeout = node, actor, service_timeout
+        self._on_inventory_callback = on_inventory
         self._lock = threading.Lock()
         self._poses = None          # latest PoseArray from the world
         self._first_poses = threading.Event()
-        self._tubes = {}            # tube_id -> TubeState from the ledger
+        self._tubes = initial_tube_states() if assume_initial_state else {}
         group = ReentrantCallbackGroup()
         node.create_subscription(PoseArray, '/world/tube_poses', self._on_poses, CONTRACT_QOS)
         node.create_subscription(TubeInventory, '/tube_inventory', self._on_inventory, LATCHED)
@@ -63,8 +73,10 @@ class TubeWorld:
         self._first_poses.set()
 
     def _on_inventory(self, msg):
-        with self._lock:
-            self._tubes = {tube.tube_id: tube for tube in msg.tubes}
+        with self._lock:  # merged: an inventory names every tube, a test's may name a few
+            self._tubes.update({tube.tube_id: tube for tube in msg.tubes})
+        if self._on_inventory_callback is not None:
+            self._on_inventory_callback(msg)
 
     # -- what the node knows ----------------------------------------------------------------
 
@@ -105,6 +117,11 @@ class TubeWorld:
         with self._lock:
             return self._tubes.get(tube_id)
 
+    def ledger_states(self):
+        """Return the TubeState of every known tube."""
+        with self._lock:
+            return list(self._tubes.values())
+
     # -- hands on the world and the ledger --------------------------------------------------
 
     def attach(self, tube_id, carrier, tolerance):
@@ -117,9 +134,9 @@ class TubeWorld:
         return call_service(self.detach_client, DetachTube.Request(tube=tube_id),
                             self.service_timeout)
 
-    def record(self, tube_id, from_holder, to_holder, action, position):
+    def record(self, tube_id, from_holder, to_holder, action, position, changes=None):
         """
-        Report a change of holder to the ledger; return (ok, message).
+        Report a change of holder (and of the TubeState fields in ``changes``); (ok, message).
 
         A missing or refusing ledger does not undo what happened in the world: the caller logs
         the message, and the ledger's own invariant check shows the gap.
@@ -134,6 +151,9 @@ class TubeWorld:
                                z=float(position[2]))
         request.event = event
         request.state = TubeState(tube_id=tube_id, holder=to_holder)
+        for name, value in (changes or {}).items():
+            setattr(request.state, name, value)
+        request.fields = sorted(changes or {})
         try:
             response = call_service(self.record_client, request, self.service_timeout)
         except ServiceCallError as error:
@@ -149,6 +169,16 @@ class TubeWorld:
             state = self._tubes.get(tube_id)
             if state is not None:
                 state.holder = to_holder
+                for name, value in (changes or {}).items():
+                    setattr(state, name, value)
         self.node.get_logger().info(f'custody {tube_id}: {from_holder} -> {to_holder} '
                                     f'({action}), event {response.sequence}')
         return True, ''
+
+
+def initial_tube_states():
+    """Return tube_id -> TubeState as the world contract starts: empty, unsealed, in the rack."""
+    return {spec.tube_id: TubeState(tube_id=spec.tube_id, kind=int(spec.kind),
+                                    holder=INITIAL_HOLDER, content=int(Content.EMPTY),
+                                    seal=int(SealState.UNSEALED))
+            for spec in tube_catalogue()}

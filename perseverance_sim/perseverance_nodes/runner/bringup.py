@@ -3,15 +3,17 @@
 """
 The simulation's processes: which nodes, with which parameters, and when each one is ready.
 
-`perseverance-sim campaign` (mission/campaign_runner.py), the benchmarks and the launch-less
-tests use this table, so a node added to the system is started and checked in one place;
-launch/mission.launch.py starts the same nodes for ROS users. A node is ready when the ROS
-interface listed for it is served: an action server or service answers discovery, or a topic
-(the world's /clock) has delivered a message.
+The one node table: `perseverance-sim campaign` (runner/campaign.py), the teleop session, the
+benchmarks, the tests and launch/mission.launch.py all start the nodes ``node_table`` lists, with
+the parameters it gives them, so a node added to the system is configured in one place and a ROS
+user's `ros2 launch` runs what `perseverance-sim campaign` runs. ``campaign_options`` turns a
+campaign's choices (scenario, seed, helicopters, pacing) into the table's ``RunOptions`` for both.
 
-Nodes land in stages: ``node_table`` lists every node of the system and ``split_available``
-separates those whose entry point imports cleanly from those that do not (yet), so the campaign
-can name what is missing instead of waiting for it.
+Parameters: each node loads its config/<node>.yaml and then the table's values, use_sim_time
+among them. (A launch-wide ``SetParameter`` would not do: once a ``/**`` parameter exists, rcl
+lets the YAML file's exact node key win over every later parameter.) A node is ready when the
+ROS interface listed for it is served: an action server or service answers discovery, or a topic
+(the world's /clock) has delivered a message.
 """
 
 from dataclasses import dataclass, field
@@ -20,7 +22,10 @@ import os
 import time
 
 from .processes import ProcessGroup
+from ..domain.facts import load_mission_facts
 from ..domain.package_data import share_path
+from ..domain.scenario import load_scenario
+from ..ros import contract
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,6 @@ class NodeSpec:
     """One node process: its executable, identity, parameters and readiness interface."""
 
     executable: str                  # console script in lib/perseverance_sim
-    module: str                      # module of its main(), imported to check it exists
     name: str = ''                   # process (and log file) name; default: the executable
     namespace: str = ''              # ROS namespace, e.g. /helicopter_2
     ready: tuple = ()                # (kind, name, 'pkg.kind.Type'); kind: action|service|topic
@@ -75,6 +79,30 @@ class RunOptions:
     step_timeout: float = 600.0      # s of wall time per campaign step (mission_control)
 
 
+# Mission-facts step durations (coring, sealing, arm moves, recharging) are compressed by this
+# factor in a campaign; driving and flying are simulated in full.
+CAMPAIGN_DURATION_SCALE = 0.01
+
+
+def campaign_options(out_dir, scenario_file='', seed=1, helicopters=0,
+                     duration_scale=CAMPAIGN_DURATION_SCALE, real_time_factor=0.0, facts=None):
+    """
+    Return a campaign's RunOptions, as `perseverance-sim campaign` and mission.launch.py run it.
+
+    ``helicopters`` 0 takes the scenario's count. A scenario that drives faster than the real
+    rover (rover.speed, the NavigateTo cap) gets a safety filter at the world's DiffDrive limits;
+    otherwise the mission facts' limits hold. Raises ConfigError for a bad scenario.
+    """
+    facts = facts or load_mission_facts(None)
+    scenario = load_scenario(scenario_file or None, facts).with_overrides(
+        seed=seed, helicopters=helicopters or None)
+    return RunOptions(out_dir=out_dir,
+                      scenario_file=os.path.abspath(scenario_file) if scenario_file else '',
+                      seed=seed, helicopters=scenario.helicopters,
+                      fast_rover=scenario.rover_speed > facts.rover.max_linear_speed,
+                      duration_scale=duration_scale, real_time_factor=real_time_factor)
+
+
 # World stream rates of a campaign (Hz of sim time; the world's defaults are 50, 50 and 10). Each
 # message wakes a Python node, so in an unpaced run these rates are most of the nodes' CPU. /clock
 # at 20 Hz still paces the 20 Hz helicopter and 10 Hz rover control loops and made the quick
@@ -93,70 +121,50 @@ def node_table(options):
     """Return every node of the system, in start order, configured for ``options``."""
     sim = {'use_sim_time': True}
     common = dict(sim, seed=options.seed, duration_scale=options.duration_scale)
-    scenario = {'scenario_file': options.scenario_file} if options.scenario_file else {}
     specs = [
-        NodeSpec('world', 'perseverance_nodes.world.node',
-                 ready=('topic', '/clock', 'rosgraph_msgs.msg.Clock'),
+        NodeSpec('world', ready=('topic', contract.CLOCK, 'rosgraph_msgs.msg.Clock'),
                  parameters={'real_time_factor': float(options.real_time_factor),
                              'clock_rate': CAMPAIGN_CLOCK_RATE,
                              'joint_state_rate': CAMPAIGN_JOINT_STATE_RATE,
                              'tube_pose_rate': CAMPAIGN_TUBE_POSE_RATE}),
-        NodeSpec('tube_ledger', 'perseverance_nodes.ledger.node',
-                 ready=('service', '/tube_ledger/record', 'perseverance_interfaces.srv.'
-                        'RecordCustody'), params_file='tube_ledger.yaml',
+        NodeSpec('tube_ledger', ready=('service', contract.RECORD_CUSTODY,
+                                       'perseverance_interfaces.srv.RecordCustody'),
+                 params_file='tube_ledger.yaml',
                  parameters=dict(sim, db_path=os.path.join(options.out_dir, 'tube_ledger.db'),
                                  event_log=os.path.join(options.out_dir,
                                                         'custody_events.jsonl'))),
-        NodeSpec('caching_assembly', 'perseverance_nodes.caching.node',
-                 ready=('action', '/caching_assembly/cache_sample',
-                        'perseverance_interfaces.action.CacheSample'), parameters=dict(common)),
-        NodeSpec('rover', 'perseverance_nodes.rover.node',
-                 ready=('action', '/rover/navigate_to', 'perseverance_interfaces.action.'
-                        'NavigateTo'), params_file='rover.yaml',
-                 parameters=dict(common, **(FAST_ROVER if options.fast_rover else {}),
-                                 **scenario)),
-        NodeSpec('lander', 'perseverance_nodes.lander.node',
-                 ready=('action', '/lander/load_tube', 'perseverance_interfaces.action.LoadTube'),
-                 params_file='lander.yaml', parameters=dict(common, **scenario)),
+        NodeSpec('caching_assembly', ready=('action', contract.CACHE_SAMPLE,
+                                            'perseverance_interfaces.action.CacheSample'),
+                 parameters=dict(common)),
+        NodeSpec('rover', ready=('action', contract.NAVIGATE_TO,
+                                 'perseverance_interfaces.action.NavigateTo'),
+                 params_file='rover.yaml',
+                 parameters=dict(common, **(FAST_ROVER if options.fast_rover else {}))),
+        NodeSpec('lander', ready=('action', contract.LOAD_TUBE,
+                                  'perseverance_interfaces.action.LoadTube'),
+                 params_file='lander.yaml', parameters=dict(common)),
     ]
     for number in range(1, options.helicopters + 1):
-        namespace = '/helicopter_{}'.format(number)
+        name = 'helicopter_{}'.format(number)
         specs.append(NodeSpec(
-            'helicopter', 'perseverance_nodes.helicopter.node', name='helicopter_{}'.format(
-                number), namespace=namespace,
-            ready=('action', namespace + '/retrieve_tube',
-                   'perseverance_interfaces.action.RetrieveTube'), params_file='helicopter.yaml',
-            parameters=dict(common, helicopter='helicopter_{}'.format(number), **scenario)))
+            'helicopter', name=name, namespace='/' + name,
+            ready=('action', contract.retrieve_tube_action(number),
+                   'perseverance_interfaces.action.RetrieveTube'),
+            params_file='helicopter.yaml', parameters=dict(common, helicopter=name)))
     specs.append(NodeSpec(
-        'mission_control', 'perseverance_nodes.mission.node',
-        ready=('action', '/mission_control/run_campaign',
-               'perseverance_interfaces.action.RunCampaign'), params_file='mission_control.yaml',
+        'mission_control', ready=('action', contract.RUN_CAMPAIGN,
+                                  'perseverance_interfaces.action.RunCampaign'),
+        params_file='mission_control.yaml',
         parameters=dict(sim, report_dir=options.out_dir, step_timeout=options.step_timeout,
-                        max_helicopters=max(options.helicopters, 1), **(
-                            {'scenario': options.scenario_file} if options.scenario_file
-                            else {}))))
+                        max_helicopters=max(options.helicopters, 1),
+                        scenario=options.scenario_file)))
     return specs
 
 
-def import_problem(module):
-    """Return why ``module`` does not import ('' when it does)."""
-    try:
-        importlib.import_module(module)
-    except Exception as error:  # any failure means the node cannot run: report it, never crash
-        return '{}: {}'.format(type(error).__name__, error)
-    return ''
-
-
-def split_available(specs):
-    """Return (specs whose module imports cleanly, {process name: problem} of the others)."""
-    problems = {}
-    checked = {}
-    for spec in specs:
-        if spec.module not in checked:
-            checked[spec.module] = import_problem(spec.module)
-        if checked[spec.module]:
-            problems[spec.process_name] = checked[spec.module]
-    return [s for s in specs if s.process_name not in problems], problems
+def launch_arguments_of(spec):
+    """Return a node's table parameters as launch arguments (text) of its launch file."""
+    return {key: _param_text(value) if isinstance(value, bool) else str(value)
+            for key, value in spec.parameters.items()}
 
 
 def _import_type(dotted):

@@ -4,9 +4,8 @@
 `perseverance-sim campaign`: start the world and every node, run one campaign, keep everything.
 
   1. check the scenario (and --fault options) before anything starts;
-  2. start the node processes of mission/bringup.py on a ROS_DOMAIN_ID of the run's own and wait
-     until each one serves its interface; a node whose entry point does not import is named,
-     and the run stops there (exit 1) rather than wait for it;
+  2. start the node processes of runner/bringup.py on a ROS_DOMAIN_ID of the run's own and wait
+     until each one serves its interface;
   3. inject the --fault options through /mission_control/inject_fault, send RunCampaign and show
      its progress: one line per step (phase, progress, sim time, tubes in the container),
      rewritten in place on a terminal, plain lines otherwise;
@@ -24,7 +23,7 @@ import os
 import sys
 import time
 
-from .bringup import node_table, RunOptions, split_available, System
+from .bringup import CAMPAIGN_DURATION_SCALE, campaign_options, node_table, System
 from .domain_lease import DomainLease
 from ..domain.facts import load_mission_facts
 from ..domain.scenario import load_scenario, parse_fault
@@ -33,10 +32,7 @@ from ..domain.validation import ConfigError
 from ..mission.logic import Phase
 from ..ros.stamps import stamp_seconds
 
-# Wall-clock budget of the default campaign is 90 s on 2 cores: durations of mission_facts.yaml
-# (coring, sealing, arm moves, recharging) are compressed by this factor; driving and flying are
-# simulated in full.
-DEFAULT_DURATION_SCALE = 0.01
+CAMPAIGN_TIMEOUT = 3600.0  # s of wall time before the runner gives up on a campaign
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -50,9 +46,9 @@ class CampaignArgs:
     helicopters: int = 0
     faults: tuple = ()
     real_time_factor: float = 0.0
-    duration_scale: float = DEFAULT_DURATION_SCALE
+    duration_scale: float = CAMPAIGN_DURATION_SCALE
     domain_id: int = None
-    timeout: float = 600.0
+    timeout: float = CAMPAIGN_TIMEOUT
     start_timeout: float = 60.0
 
 
@@ -223,6 +219,12 @@ def _tail(path, lines=20):
         return str(error)
 
 
+def run_options(args, facts=None):
+    """Return the node table's RunOptions for ``args`` (CampaignArgs); ConfigError if invalid."""
+    return campaign_options(args.out, args.scenario, args.seed, args.helicopters,
+                            args.duration_scale, args.real_time_factor, facts)
+
+
 def run_campaign(args, stream=None):
     """Run `perseverance-sim campaign` with ``args`` (CampaignArgs); return the exit code."""
     stream = stream or sys.stdout
@@ -232,24 +234,14 @@ def run_campaign(args, stream=None):
         faults = tuple(parse_fault(text, '--fault {}'.format(text)) for text in args.faults)
         scenario = scenario.with_overrides(seed=args.seed, helicopters=args.helicopters or None,
                                            faults=args.faults)
+        options = run_options(args, facts)
     except ConfigError as error:
         print('perseverance-sim campaign: {}'.format(error), file=stream)
         return EXIT_USAGE
     os.makedirs(args.out, exist_ok=True)
-    scenario_file = os.path.abspath(args.scenario) if args.scenario else ''
-    # A scenario that drives faster than the real rover (rover.speed, the NavigateTo cap) gets a
-    # safety filter at the world's DiffDrive limits; otherwise the mission facts' limits hold.
-    fast_rover = scenario.rover_speed > facts.rover.max_linear_speed
-    options = RunOptions(args.out, scenario_file, args.seed, scenario.helicopters, fast_rover,
-                         args.duration_scale, args.real_time_factor)
-    specs, missing = split_available(node_table(options))
+    specs = node_table(options)
     print('perseverance-sim campaign: scenario {} (seed {}, {} helicopters), run directory {}'
           .format(scenario.name, scenario.seed, scenario.helicopters, args.out), file=stream)
-    for name, problem in missing.items():
-        print('  NOT AVAILABLE {:<14} {}'.format(name, problem), file=stream)
-    if missing:
-        print('  the campaign needs every node: the available ones are started and checked, '
-              'then the run stops', file=stream)
 
     lease = None
     domain_id = args.domain_id
@@ -266,10 +258,8 @@ def run_campaign(args, stream=None):
         system.start(stream)
         client = RosClient(domain_id, 'perseverance_sim_campaign')
         system.wait_ready(client, args.start_timeout, stream)
-        problems = [] if missing else _inject_faults(client, faults, stream)
-        if missing:
-            why = 'campaign not run: nodes not available: ' + ', '.join(missing)
-        elif problems:
+        problems = _inject_faults(client, faults, stream)
+        if problems:
             why = 'faults refused: ' + '; '.join(problems)
         else:
             started = time.monotonic()
@@ -287,10 +277,10 @@ def run_campaign(args, stream=None):
         codes = system.stop()
         if lease is not None:
             lease.release()
-    return _summary(args, system, codes, result, why, wall, missing, interrupted, stream)
+    return _summary(args, system, codes, result, why, wall, interrupted, stream)
 
 
-def _summary(args, system, codes, result, why, wall, missing, interrupted, stream):
+def _summary(args, system, codes, result, why, wall, interrupted, stream):
     """Check the custody chain, add it to the report, print the summary; return the exit code."""
     db_path = os.path.join(args.out, 'tube_ledger.db')
     event_log = os.path.join(args.out, 'custody_events.jsonl')
@@ -302,7 +292,6 @@ def _summary(args, system, codes, result, why, wall, missing, interrupted, strea
             report = json.load(stream_in)
         report['custody_problems'] = custody
         report['exit_codes'] = codes
-        report['missing_nodes'] = missing
         with open(report_path, 'w', encoding='utf-8') as stream_out:
             json.dump(report, stream_out, indent=1)
     for name, code in codes.items():
@@ -328,8 +317,6 @@ def _summary(args, system, codes, result, why, wall, missing, interrupted, strea
         for step in [s for s in report.get('steps', []) if not s['success']][:10]:
             print('  step {number} failed: {description}: {error_code} {message}'.format(**step),
                   file=stream)
-    if missing:
-        print('  missing nodes: {}'.format(', '.join(missing)), file=stream)
     print('  chain of custody: {}'.format('sound' if not custody else '; '.join(custody[:5])),
           file=stream)
     if bad_exits:

@@ -7,7 +7,7 @@
                               [--out DIR] [--real-time-factor X]
         start the embedded world and every node, run the campaign headless with a live progress
         display, write report.json, the ledger database, the event log and every process's log
-        into DIR, and exit 0 only when the campaign succeeded (mission/campaign_runner.py)
+        into DIR, and exit 0 only when the campaign succeeded (runner/campaign.py)
 
     perseverance-sim teleop [--speed V] [--attach]
         start the world at real time with the rover and drive it from the keyboard
@@ -24,7 +24,9 @@ import datetime
 import os
 import sys
 
-from perseverance_nodes.ros.environment import apply_localhost_default
+from .bringup import CAMPAIGN_DURATION_SCALE
+from .campaign import CAMPAIGN_TIMEOUT
+from ..ros.environment import apply_localhost_default
 
 
 def _default_run_dir():
@@ -61,11 +63,13 @@ def build_parser():
                                '(default)')
     campaign.add_argument('--duration-scale', type=float, default=None,
                           help='factor on the nominal step durations (coring, sealing, arm '
-                               'moves, recharging) of mission_facts.yaml; default 0.01')
+                               'moves, recharging) of mission_facts.yaml; default '
+                               '{}'.format(CAMPAIGN_DURATION_SCALE))
     campaign.add_argument('--domain-id', type=int, default=None,
                           help='ROS_DOMAIN_ID for the run (default: $ROS_DOMAIN_ID or a free id)')
-    campaign.add_argument('--timeout', type=float, default=3600.0,
-                          help='give up after this many seconds of wall time (default 3600)')
+    campaign.add_argument('--timeout', type=float, default=CAMPAIGN_TIMEOUT,
+                          help='give up after this many seconds of wall time (default '
+                               '%(default).0f)')
 
     teleop = sub.add_parser(
         'teleop', help='drive the rover from the keyboard',
@@ -93,27 +97,32 @@ def build_parser():
     return parser
 
 
+def campaign_args(args):
+    """Return the CampaignArgs of parsed `perseverance-sim campaign` arguments."""
+    from .campaign import CampaignArgs
+    options = CampaignArgs(
+        out=os.path.abspath(args.out or _default_run_dir()), scenario=args.scenario,
+        seed=args.seed, helicopters=args.helicopters, faults=tuple(args.fault),
+        real_time_factor=args.real_time_factor, domain_id=args.domain_id, timeout=args.timeout)
+    if args.duration_scale is not None:
+        options.duration_scale = args.duration_scale
+    return options
+
+
 def main(argv=None):
     """Entry point of the `perseverance-sim` console script."""
     apply_localhost_default()
     args = build_parser().parse_args(argv)
     if args.command == 'campaign':
-        from perseverance_nodes.mission import campaign_runner
-        options = campaign_runner.CampaignArgs(
-            out=os.path.abspath(args.out or _default_run_dir()), scenario=args.scenario,
-            seed=args.seed, helicopters=args.helicopters, faults=tuple(args.fault),
-            real_time_factor=args.real_time_factor, domain_id=args.domain_id,
-            timeout=args.timeout)
-        if args.duration_scale is not None:
-            options.duration_scale = args.duration_scale
-        return campaign_runner.run_campaign(options)
+        from . import campaign as campaign_runner
+        return campaign_runner.run_campaign(campaign_args(args))
     if args.command == 'teleop':
-        from perseverance_nodes.runner.teleop_session import run_teleop_session
+        from .teleop_session import run_teleop_session
         return run_teleop_session(os.path.abspath(args.out or _default_run_dir()),
                                   real_time_factor=args.real_time_factor,
                                   rover_speed=args.speed, attach=args.attach)
     if args.command == 'world':
-        from perseverance_nodes.world.node import main as world_main
+        from ..world.node import main as world_main
         extra = [a for a in args.node_args if a != '--']
         if '--ros-args' not in extra:
             extra.append('--ros-args')

@@ -8,11 +8,12 @@ it starts anything: options are checked against the scenario, and nodes that are
 are named.
 """
 
+from importlib.metadata import entry_points
 import subprocess
 import sys
 
 from perseverance_nodes.ros.environment import ros_environment
-from perseverance_nodes.runner.bringup import node_table, NodeSpec, RunOptions, split_available
+from perseverance_nodes.runner.bringup import node_table, RunOptions
 
 
 def _cli(*args, timeout=60):
@@ -45,13 +46,11 @@ def test_bad_options_are_refused_naming_them_before_anything_starts(tmp_path):
         assert 'started' not in run.stdout and not out.exists()
 
 
-def test_nodes_that_do_not_import_are_named():
-    """The bring-up table keeps the nodes that import and names the others with the reason."""
-    ghost = NodeSpec('ghost', 'perseverance_nodes.ghost.node', ready=('topic', '/x', 'a.b.C'))
+def test_node_table_starts_console_scripts_world_first():
+    """Every node of the table is a console script of setup.py; /clock first, control last."""
     table = node_table(RunOptions(out_dir='.', helicopters=2))
-    available, missing = split_available(table + [ghost])
-    assert 'ghost' in missing and 'ModuleNotFoundError' in missing['ghost']
-    assert ghost not in available
+    scripts = {entry.name for entry in entry_points(group='console_scripts')}
+    assert {spec.executable for spec in table} <= scripts
     assert [spec.process_name for spec in table][-3:] == ['helicopter_1', 'helicopter_2',
                                                           'mission_control']
     assert table[0].process_name == 'world'  # /clock first: everything else waits on it

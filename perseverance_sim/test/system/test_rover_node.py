@@ -11,7 +11,6 @@ wall-clock timeout.
 """
 
 import math
-import os
 
 from geometry_msgs.msg import Point, PoseArray, Twist
 from nav_msgs.msg import Odometry
@@ -23,7 +22,6 @@ import pytest
 from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
-import yaml
 
 LATCHED = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                      reliability=ReliabilityPolicy.RELIABLE)
@@ -69,12 +67,10 @@ class LedgerStub:
 class Rig:
     """World + rover processes, the probe's ledger stub, odometry, clock and action clients."""
 
-    def __init__(self, ros_rig, scenario=None, real_time_factor=0.0):
+    def __init__(self, ros_rig, real_time_factor=0.0):
         """Start both nodes and wait until the rover serves its actions and odometry flows."""
         self.ros_rig = ros_rig
         params = list(FAST)
-        if scenario is not None:
-            params += ['-p', 'scenario_file:=' + scenario]
         ros_rig.start_node('world', ros_args=['-p', 'real_time_factor:={}'.format(
             float(real_time_factor))])
         self.rover = ros_rig.start_node('rover', ros_args=['-p', 'use_sim_time:=true'] + params)
@@ -127,18 +123,6 @@ class Rig:
 
 def _distance(a, b):
     return math.hypot(a[0] - b[0], a[1] - b[1])
-
-
-def _scenario(tmp_path, **changes):
-    """Write the packaged default scenario with ``changes`` merged in; return its path."""
-    from perseverance_nodes.domain.scenario import default_scenario_path
-    with open(default_scenario_path(), encoding='utf-8') as stream:
-        data = yaml.safe_load(stream)
-    data.update(changes)
-    path = os.path.join(str(tmp_path), 'scenario.yaml')
-    with open(path, 'w', encoding='utf-8') as stream:
-        yaml.safe_dump(data, stream)
-    return path
 
 
 def test_navigate_to_reaches_the_target_and_refuses_unreachable_ones(ros_rig):
@@ -258,29 +242,37 @@ def _inventory(sealed=(), unsealed=()):
     return msg
 
 
-def test_deposit_tube_really_drops_it_on_the_ground_at_the_slot(ros_rig, tmp_path):
+def test_deposit_tube_really_drops_it_on_the_ground_at_the_slot(ros_rig):
     """A sealed tube falls from the belly and rests on the ground at the slot; refusals."""
-    # A depot whose first slot is under the belly of the rover at rover_start.
-    depot = {'origin': {'x': 31.65, 'y': 18.0}, 'heading_deg': 90.0, 'spacing': 10.0,
-             'zigzag_angle_deg': 36.8699}
-    rig = Rig(ros_rig, scenario=_scenario(tmp_path, depot=depot))
+    rig = Rig(ros_rig)
+    # The goal lays slot 1 under the belly of the rover at rover_start (as a scenario that
+    # moves the depot would); slot 2 keeps its named place, far away.
+    slot = (31.65, 18.0)
+
+    def goal(tube, name, position=None):
+        return DepositTube.Goal(tube_id=tube, slot=name, use_slot_position=position is not None,
+                                slot_position=Point(x=position[0], y=position[1])
+                                if position else Point())
     rig.probe.node.create_publisher(TubeInventory, '/tube_inventory', LATCHED).publish(
         _inventory(sealed=('tube_05', 'tube_07'), unsealed=('tube_06',)))
     rig.wait_log('tube inventory')
     faults = rig.probe.node.create_publisher(Fault, '/faults', FAULT_QOS)
 
-    cases = [(('tube_99', 'depot/slot_01'), DepositTube.Result.ERROR_UNKNOWN_TUBE, 'tube_99'),
-             (('tube_06', 'depot/slot_01'), DepositTube.Result.ERROR_TUBE_UNSEALED, 'sealed'),
-             (('tube_05', 'depot/slot_02'), DepositTube.Result.ERROR_NOT_AT_SLOT, 'm from'),
-             (('tube_05', 'depot/slot_42'), DepositTube.Result.ERROR_INVALID_GOAL, 'slot_42')]
-    for (tube, slot), code, reason in cases:
-        status, result, _ = rig.send('deposit_tube', DepositTube.Goal(tube_id=tube, slot=slot))
-        assert status == ABORTED and result.error_code == code, (tube, slot, result)
+    cases = [(goal('tube_99', 'depot/slot_01', slot), DepositTube.Result.ERROR_UNKNOWN_TUBE,
+              'tube_99'),
+             (goal('tube_06', 'depot/slot_01', slot), DepositTube.Result.ERROR_TUBE_UNSEALED,
+              'sealed'),
+             (goal('tube_05', 'depot/slot_02'), DepositTube.Result.ERROR_NOT_AT_SLOT, 'm from'),
+             (goal('tube_05', 'depot/slot_42', slot), DepositTube.Result.ERROR_INVALID_GOAL,
+              'slot_42'),
+             (goal('tube_05', 'depot/slot_01', (float('nan'), 0.0)),
+              DepositTube.Result.ERROR_INVALID_GOAL, 'finite')]
+    for request, code, reason in cases:
+        status, result, _ = rig.send('deposit_tube', request)
+        assert status == ABORTED and result.error_code == code, (request, result)
         assert reason in result.error_msg
 
-    slot = (31.65, 18.0)
-    status, result, feedback = rig.send('deposit_tube',
-                                        DepositTube.Goal(tube_id='tube_05', slot='depot/slot_01'))
+    status, result, feedback = rig.send('deposit_tube', goal('tube_05', 'depot/slot_01', slot))
     assert status == SUCCEEDED, result.error_msg
     rest = result.tube_pose.position
     assert rest.z == pytest.approx(TUBE_RADIUS, abs=0.01)
@@ -298,8 +290,7 @@ def test_deposit_tube_really_drops_it_on_the_ground_at_the_slot(ros_rig, tmp_pat
     assert drop[0].position.z == pytest.approx(rest.z, abs=1e-6)
 
     # The same tube again: it is no longer on board.
-    status, result, _ = rig.send('deposit_tube',
-                                 DepositTube.Goal(tube_id='tube_05', slot='depot/slot_01'))
+    status, result, _ = rig.send('deposit_tube', goal('tube_05', 'depot/slot_01', slot))
     assert result.error_code == DepositTube.Result.ERROR_TUBE_NOT_ON_BOARD
 
     # A TUBE_ON_END fault on the next drop: it is knocked over, and the ledger hears of it.
@@ -308,8 +299,7 @@ def test_deposit_tube_really_drops_it_on_the_ground_at_the_slot(ros_rig, tmp_pat
     rig.probe.spin_until(lambda: faults.get_subscription_count() > 0, WALL_TIMEOUT,
                          '/faults match')
     rig.run_for(0.5)
-    status, result, feedback = rig.send('deposit_tube',
-                                        DepositTube.Goal(tube_id='tube_07', slot='slot_01'))
+    status, result, feedback = rig.send('deposit_tube', goal('tube_07', 'slot_01', slot))
     assert status == SUCCEEDED, result.error_msg
     assert result.was_on_end
     assert DepositTube.Feedback.STAGE_RECOVER in [f.stage for f in feedback]

@@ -1,0 +1,135 @@
+# Copyright 2026 The Perseverance Sample Return Simulation Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+mission.launch.py gives every node what `perseverance-sim campaign` gives it.
+
+`launch` and `launch_ros` are not installable here, so the launch file runs against small
+stand-ins that record what it asks for (arguments, included files, Node actions); what it asks for
+is then compared with the node table `perseverance-sim campaign` starts for the same choices.
+"""
+
+import importlib.util
+import os
+import sys
+import types
+
+from perseverance_nodes.domain.package_data import share_path
+from perseverance_nodes.runner.bringup import FAST_ROVER, node_table
+from perseverance_nodes.runner.campaign import run_options
+from perseverance_nodes.runner.cli import build_parser, campaign_args
+import pytest
+
+LAUNCH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), 'launch')
+QUICK = share_path('config', 'scenarios', 'quick.yaml')
+
+
+class _Recorded:
+    """A launch entity that keeps its constructor's arguments."""
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+
+
+class _Configuration(_Recorded):
+    """LaunchConfiguration: its value in the context."""
+
+    def perform(self, context):
+        return context[self.args[0]]
+
+
+class _Join(_Recorded):
+    """PathJoinSubstitution: the parts joined with '/'."""
+
+    def __str__(self):
+        return '/'.join(str(part) for part in self.args[0])
+
+
+class _Share(_Recorded):
+    """FindPackageShare: a placeholder for the package's share directory."""
+
+    def __str__(self):
+        return '<share {}>'.format(self.args[0])
+
+
+def _stand_ins():
+    """Return the modules launch files import, as recording stand-ins."""
+    names = {
+        'launch': {'LaunchDescription': _Recorded},
+        'launch.actions': {name: _Recorded for name in (
+            'DeclareLaunchArgument', 'IncludeLaunchDescription', 'OpaqueFunction')},
+        'launch.launch_description_sources': {'PythonLaunchDescriptionSource': _Recorded},
+        'launch.substitutions': {'LaunchConfiguration': _Configuration,
+                                 'PathJoinSubstitution': _Join},
+        'launch_ros.actions': {'Node': _Recorded},
+        'launch_ros.substitutions': {'FindPackageShare': _Share},
+    }
+    modules = {'launch_ros': types.ModuleType('launch_ros')}
+    for name, attributes in names.items():
+        module = types.ModuleType(name)
+        module.__dict__.update(attributes)
+        modules[name] = module
+    return modules
+
+
+def _launch(monkeypatch, **arguments):
+    """Run mission.launch.py with ``arguments``; return (world arguments, {name: node})."""
+    for name, module in _stand_ins().items():
+        monkeypatch.setitem(sys.modules, name, module)
+    spec = importlib.util.spec_from_file_location(
+        'mission_launch', os.path.join(LAUNCH_DIR, 'mission.launch.py'))
+    launch_file = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(launch_file)
+    entities = launch_file.generate_launch_description().args[0]
+    context = {e.args[0]: e.kwargs['default_value'] for e in entities if e.args}
+    context.update(arguments)
+    opaque = [e for e in entities if 'function' in e.kwargs][0]
+    world, *nodes = opaque.kwargs['function'](context)
+    world_arguments = dict(world.kwargs['launch_arguments'])
+    table = {}
+    for node in nodes:
+        *files, parameters = node.kwargs['parameters']
+        name = (node.kwargs['namespace'] or '').strip('/') or node.kwargs['executable']
+        table[name] = ([str(f).rsplit('/', 1)[-1] for f in files], parameters,
+                       node.kwargs['executable'])
+    return world_arguments, table
+
+
+def _campaign_table(*argv):
+    """Return {process name: spec} that `perseverance-sim campaign ARGV` starts."""
+    args = campaign_args(build_parser().parse_args(['campaign', '--out', '.', *argv]))
+    return {spec.process_name: spec for spec in node_table(run_options(args))}
+
+
+@pytest.mark.parametrize('argv, arguments', [
+    ((), {}),
+    (('--scenario', QUICK, '--seed', '7'), {'scenario': QUICK, 'seed': '7'}),
+    (('--helicopters', '3', '--duration-scale', '0.5'),
+     {'helicopters': '3', 'duration_scale': '0.5'}),
+])
+def test_launch_gives_each_node_what_the_campaign_gives_it(monkeypatch, argv, arguments):
+    """Same choices, same nodes, same parameter files, same parameters (use_sim_time included)."""
+    world_arguments, launched = _launch(monkeypatch, **dict(arguments, out_dir='.'))
+    campaign = _campaign_table(*argv)
+    world = campaign.pop('world')
+    assert {k: float(v) for k, v in world_arguments.items() if k != 'backend'} == \
+        {k: float(v) for k, v in world.parameters.items()}
+    assert set(launched) == set(campaign)
+    for name, spec in campaign.items():
+        files, parameters, executable = launched[name]
+        assert executable == spec.executable
+        assert files == ([spec.params_file] if spec.params_file else [])
+        assert parameters == spec.parameters, name
+        assert parameters['use_sim_time'] is True
+
+
+def test_quick_scenario_through_launch_runs_fast_with_one_helicopter(monkeypatch):
+    """The issue's case: the quick scenario's fast rover, one helicopter, the campaign rates."""
+    world_arguments, launched = _launch(monkeypatch, scenario=QUICK, out_dir='.')
+    rover = launched['rover'][1]
+    assert {key: rover[key] for key in FAST_ROVER} == FAST_ROVER
+    assert [name for name in launched if name.startswith('helicopter')] == ['helicopter_1']
+    assert launched['mission_control'][1]['scenario'] == os.path.abspath(QUICK)
+    assert launched['mission_control'][1]['max_helicopters'] == 1
+    assert float(world_arguments['clock_rate']) == 20.0
+    assert launched['rover'][1]['duration_scale'] == 0.01
