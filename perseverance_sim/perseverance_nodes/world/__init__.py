@@ -5,11 +5,14 @@ Embedded world backend: SDF 1.9 -> MuJoCo, emulated Gazebo plugins, tube hand-of
 
 Modules (only ``node`` and ``ros_convert`` import rclpy; the rest is plain Python over MuJoCo):
 
-- ``sdf``: load a world, resolve ``model://`` includes and every pose (SDF 1.9 frame semantics).
+- ``sdf``: load a world, resolve ``model://`` includes and every pose (SDF 1.9 frame semantics);
+  ``sdf.model`` holds the dataclasses, ``sdf.loader`` the parser, ``sdf.frames`` the resolver.
 - ``mjcf``: convert to MJCF; unsupported SDF raises ``errors.UnsupportedSdfError``.
 - ``plugins``: DiffDrive, joint controllers, publishers, multicopter control, DetachableJoint.
 - ``handoff``: attach/detach of tubes with a distance tolerance (carried kinematically).
 - ``engine``: ``WorldEngine`` (step, commands, state, hand-offs, offscreen cameras, RTF).
+- ``stepping``: the thread that owns the engine (jobs, streams due in sim time, pacing).
+- ``handoff_service``: the attach/detach service rules (contract carriers, checks, replies).
 - ``node``: the ``world`` ROS node serving docs/world_contract.md; ``ros_convert`` its messages.
 
 Offscreen cameras

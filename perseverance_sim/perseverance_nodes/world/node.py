@@ -17,18 +17,10 @@ docs/world_contract.md (QoS: reliable, volatile, depth 10, both ways):
   pub  /world/tube_poses                         PoseArray    tube_pose_rate, tube order
   srv  /world/attach_tube, /world/detach_tube    perseverance_interfaces AttachTube, DetachTube
 
-Threading: one stepping thread owns the engine (WorldEngine is not thread-safe; ``_lock`` guards
-it). ROS callbacks validate their input, then queue a job that the stepping thread runs between
-physics chunks; services wait for their job's result. So callbacks never wait for physics and
-physics never waits for callbacks. The thread steps to the next publication time, builds the
-messages due, publishes them outside the lock and, when real_time_factor > 0, waits (waking for
-queued jobs) until wall time catches up. A stream nobody subscribes to is not built (/clock
-always is): the world has four helicopters, a campaign flies one or two.
+Threading: ``stepping.Stepper`` owns the engine on its own thread; the callbacks here only
+validate and queue jobs for it. The attach/detach rules are ``handoff_service``'s.
 """
 
-import collections
-import math
-import threading
 import time
 
 from geometry_msgs.msg import Twist
@@ -39,25 +31,17 @@ from std_msgs.msg import Bool, Float64
 from trajectory_msgs.msg import JointTrajectory
 
 from ..domain.package_data import share_path
-from ..ros.contract import CONTRACT_QOS
+from ..domain.validation import Refusal
+from ..ros.contract import ATTACH_TUBE, CLOCK, CONTRACT_QOS, DETACH_TUBE, model_topic, TUBE_POSES
 from ..ros.lean_node import LeanNode
 from ..ros.node_main import spin_node
 from ..ros.parameters import declare
 from ..world import engine as engine_mod
-from ..world import handoff, plugins, ros_convert
+from ..world import handoff_service, plugins, ros_convert
+from ..world.handoff_service import Reply
+from ..world.stepping import Stepper, Stream
 
 JOB_TIMEOUT = 10.0  # s of wall time a service waits for the stepping thread
-
-
-class _Stream:
-    """A periodic publication in sim time: ``build()`` runs under the engine lock."""
-
-    def __init__(self, name, period, build, publishers):
-        self.name = name
-        self.period = period
-        self.build = build            # () -> list of messages, one per publisher
-        self.publishers = publishers
-        self.due = 0.0
 
 
 class WorldNode(LeanNode):
@@ -71,7 +55,7 @@ class WorldNode(LeanNode):
                              'GZ_SIM_RESOURCE_PATH)', read_only=True)
         timestep = declare(self, 'timestep', engine_mod.DEFAULT_TIMESTEP, 'physics step (s)',
                            0.0005, 0.02, read_only=True)
-        self.real_time_factor = declare(
+        real_time_factor = declare(
             self, 'real_time_factor', 0.0, 'sim time / wall time target: 0 = as fast as possible '
             '(headless, tests), 1.0 = real time (teleoperation)', 0.0, 1000.0)
         clock_rate = declare(self, 'clock_rate', 50.0, '/clock publications per second of sim '
@@ -96,22 +80,25 @@ class WorldNode(LeanNode):
         for note in self.engine.notes:
             self.get_logger().debug(note)
 
-        self._lock = threading.Lock()
-        self._jobs = collections.deque()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._rt_anchor = None
         self._camera_warned = False
-        self.steps = 0  # physics steps taken (for the log at exit)
-
-        self.streams = [_Stream('clock', 1.0 / clock_rate, self._build_clock,
-                                [self.create_publisher(Clock, '/clock', CONTRACT_QOS)])]
-        self._create_interfaces(joint_state_rate, tube_pose_rate, camera_rate)
+        fatal = self.get_logger().fatal
+        self.stepper = Stepper(self.engine, self._active_streams,
+                               lambda err: fatal('stepping stopped: {!r}'.format(err)),
+                               real_time_factor)
+        self.streams = [Stream('clock', 1.0 / clock_rate,
+                               lambda: [ros_convert.clock(self.engine.sim_time)],
+                               [self._pub(Clock, CLOCK)], always=True)]
+        self.trajectory_joints = {}  # topic -> (model, {local joint names})
+        for em in self.engine.emulations:
+            self._wire_emulation(em, joint_state_rate)
+        for topic, (model, joints) in self.trajectory_joints.items():
+            self._wire_trajectory(topic, model, joints)
+        self._wire_tubes(tube_pose_rate)
+        self._wire_cameras(camera_rate)
         self.add_on_set_parameters_callback(self._on_set_parameters)
-        self._thread = threading.Thread(target=self._run, name='world_stepping', daemon=True)
-        self._thread.start()
+        self.stepper.start()
         self.get_logger().info('world ready: real_time_factor {}, cameras {}'.format(
-            self.real_time_factor or 'unbounded', 'on' if self.cameras_enabled else 'off'))
+            real_time_factor or 'unbounded', 'on' if self.cameras_enabled else 'off'))
 
     # ------------------------------------------------------------------ interfaces
     def _pub(self, msg_type, topic):
@@ -120,73 +107,73 @@ class WorldNode(LeanNode):
     def _sub(self, msg_type, topic, callback):
         return self.create_subscription(msg_type, topic, callback, CONTRACT_QOS)
 
-    def _create_interfaces(self, joint_state_rate, tube_pose_rate, camera_rate):
-        eng = self.engine
-        self.trajectory_joints = {}  # topic -> (model, {local joint names})
-        for em in eng.emulations:
-            model = em.model_name
-            if isinstance(em, plugins.DiffDrive):
-                self._sub(Twist, em.topic, self._twist_callback(
-                    model, lambda m, linear, angular: self.engine.set_cmd_vel(
-                        m, linear[0], angular[2])))
-            elif isinstance(em, plugins.OdometryPublisher):
-                self._add_stream('odometry ' + model, 1.0 / max(em.rate, 0.1),
-                                 self._odometry_builder(em), [self._pub(ros_convert.Odometry,
-                                                                        em.topic)])
-            elif isinstance(em, plugins.JointStatePublisher):
-                rate = em.update_rate if em.update_rate > 0 else joint_state_rate
-                self._add_stream('joint states ' + model, 1.0 / rate,
-                                 self._joint_state_builder(em),
-                                 [self._pub(ros_convert.JointState, em.topic)])
-            elif isinstance(em, plugins.JointTrajectoryController):
-                joints = {j[len(model) + 2:] for j in em.joints}
-                self.trajectory_joints.setdefault(em.topic, (model, set()))[1].update(joints)
-            elif isinstance(em, plugins.MulticopterVelocityControl):
-                # Contract names /model/<m>/... (gz listens under robotNamespace; bridge maps).
-                self._sub(Twist, '/model/{}/cmd_vel'.format(model), self._twist_callback(
-                    model, lambda m, linear, angular: self.engine.set_helicopter_velocity(
-                        m, linear, angular[2])))
-                self._sub(Bool, '/model/{}/enable'.format(model),
-                          self._helicopter_enable_callback(model))
-            elif isinstance(em, plugins.JointPositionController):
-                self._sub(Float64, em.topic, self._joint_position_callback(
-                    model, em.joints[0], em.topic))
-        for topic, (model, joints) in self.trajectory_joints.items():
-            self._sub(JointTrajectory, topic, self._trajectory_callback(topic, model, joints))
+    def _add_stream(self, name, period, build, msg_type, topic):
+        self.streams.append(Stream(name, period, build, [self._pub(msg_type, topic)]))
 
-        self.tube_names = ros_convert.tube_order(eng.tube_names)
-        self._tubes_pub = None
+    def _wire_emulation(self, em, joint_state_rate):
+        """Create the topics of one emulated Gazebo system."""
+        model = em.model_name
+        if isinstance(em, plugins.DiffDrive):
+            self._sub(Twist, em.topic, self._command_callback(
+                model + ' cmd_vel', ros_convert.twist,
+                lambda linear, angular: self.engine.set_cmd_vel(model, linear[0], angular[2])))
+        elif isinstance(em, plugins.OdometryPublisher):
+            self._add_stream('odometry ' + model, 1.0 / max(em.rate, 0.1),
+                             lambda: [ros_convert.odometry(em.read(self.engine.sim_time))],
+                             ros_convert.Odometry, em.topic)
+        elif isinstance(em, plugins.JointStatePublisher):
+            rate = em.update_rate if em.update_rate > 0 else joint_state_rate
+            self._add_stream('joint states ' + model, 1.0 / rate,
+                             lambda: [ros_convert.joint_state(em.read(self.engine.sim_time))],
+                             ros_convert.JointState, em.topic)
+        elif isinstance(em, plugins.JointTrajectoryController):
+            joints = {j[len(model) + 2:] for j in em.joints}
+            self.trajectory_joints.setdefault(em.topic, (model, set()))[1].update(joints)
+        elif isinstance(em, plugins.MulticopterVelocityControl):
+            # Contract names /model/<m>/... (gz listens under robotNamespace; bridge maps).
+            self._sub(Twist, model_topic(model, 'cmd_vel'), self._command_callback(
+                model + ' cmd_vel', ros_convert.twist,
+                lambda linear, angular: self.engine.set_helicopter_velocity(
+                    model, linear, angular[2])))
+            self._sub(Bool, model_topic(model, 'enable'), self._command_callback(
+                model + ' enable', lambda msg: (bool(msg.data),),
+                lambda enabled: self.engine.set_helicopter_enabled(model, enabled)))
+        elif isinstance(em, plugins.JointPositionController):
+            joint = em.joints[0]
+            self._sub(Float64, em.topic, self._command_callback(
+                em.topic, lambda msg: (ros_convert.finite(msg.data, em.topic),),
+                lambda position: self.engine.set_joint_position(model, joint, position)))
+
+    def _wire_trajectory(self, topic, model, joints):
+        self._sub(JointTrajectory, topic, self._command_callback(
+            topic, lambda msg: ros_convert.trajectory(msg, joints),
+            lambda names, points: self.engine.set_joint_trajectory(model, names, points)))
+
+    def _wire_tubes(self, tube_pose_rate):
+        self.tube_names = handoff_service.tube_order(self.engine.tube_names)
         if self.tube_names:
             self._add_stream('tube poses', 1.0 / tube_pose_rate, self._build_tube_poses,
-                             [self._pub(ros_convert.PoseArray, '/world/tube_poses')])
-            self.create_service(AttachTube, '/world/attach_tube', self._attach)
-            self.create_service(DetachTube, '/world/detach_tube', self._detach)
+                             ros_convert.PoseArray, TUBE_POSES)
+            self.create_service(AttachTube, ATTACH_TUBE, self._attach)
+            self.create_service(DetachTube, DETACH_TUBE, self._detach)
 
+    def _wire_cameras(self, camera_rate):
         self.camera_streams = []
-        for full, sensor in eng.conversion.cameras.items():
+        for full, sensor in self.engine.conversion.cameras.items():
             image_topic, info_topic, frame_id = ros_convert.camera_topics(sensor)
             rate = camera_rate or sensor.update_rate or 10.0
-            stream = _Stream('camera ' + full, 1.0 / rate, self._camera_builder(full, frame_id),
-                             [self._pub(ros_convert.Image, image_topic),
-                              self._pub(ros_convert.CameraInfo, info_topic)])
-            self.camera_streams.append(stream)
-        if self.cameras_enabled and not eng.cameras_enabled:
+            self.camera_streams.append(Stream(
+                'camera ' + full, 1.0 / rate, self._camera_builder(full, frame_id),
+                [self._pub(ros_convert.Image, image_topic),
+                 self._pub(ros_convert.CameraInfo, info_topic)]))
+        if self.cameras_enabled and not self.engine.cameras_enabled:
             self.get_logger().warning('cameras_enabled, but the world declares no Sensors '
                                       'system: no images')
 
-    def _add_stream(self, name, period, build, publishers):
-        self.streams.append(_Stream(name, period, build, publishers))
+    def _active_streams(self):
+        return self.streams + (self.camera_streams if self.cameras_enabled else [])
 
     # ------------------------------------------------------------------ builders (locked)
-    def _build_clock(self):
-        return [ros_convert.clock(self.engine.sim_time)]
-
-    def _odometry_builder(self, em):
-        return lambda: [ros_convert.odometry(em.read(self.engine.sim_time))]
-
-    def _joint_state_builder(self, em):
-        return lambda: [ros_convert.joint_state(em.read(self.engine.sim_time))]
-
     def _build_tube_poses(self):
         return [ros_convert.pose_array(*self.engine.tube_pose_arrays(self.tube_names),
                                        self.engine.sim_time)]
@@ -210,208 +197,47 @@ class WorldNode(LeanNode):
                     ros_convert.camera_info(sensor.camera, t, frame_id)]
         return build
 
-    # ------------------------------------------------------------------ stepping thread
-    def _run(self):
-        try:
-            while not self._stop.is_set():
-                out = self._advance()
-                for publisher, msg in out:
-                    publisher.publish(msg)
-                self._pace()
-        except Exception as err:  # noqa: B902 - report whatever stops the world, then stop
-            if not self._stop.is_set():
-                self.get_logger().fatal('stepping stopped: {!r}'.format(err))
-                raise
-        finally:
-            with self._lock:
-                self.engine.close()  # GL contexts belong to the thread that rendered
+    # ------------------------------------------------------------------ command callbacks
+    def _command_callback(self, what, parse, apply):
+        """
+        Return a subscription callback queueing ``apply(*parse(msg))`` for the stepping thread.
 
-    def _advance(self):
-        """Run queued jobs, step to the next publication time, return what is due."""
-        eng = self.engine
-        dt = eng.timestep
-        with self._lock:
-            self._run_jobs()
-            streams = self.streams + (self.camera_streams if self.cameras_enabled else [])
-            t = eng.sim_time
-            nxt = min(s.due for s in streams)
-            steps = max(1, int(math.ceil((nxt - t) / dt - 1e-6)))
-            if nxt <= t + 1e-9:
-                steps = 0  # something is due now (the first publication at t = 0)
-            eng.step(steps)
-            self.steps += steps
-            t = eng.sim_time
-            out, clock = [], self.streams[0]
-            for stream in streams:
-                if stream.due > t + 1e-9:
-                    continue
-                stream.due += stream.period
-                if stream.due <= t:  # fell behind (rate above the step rate): skip ahead
-                    stream.due = t + stream.period
-                if stream is not clock and not any(
-                        p.get_subscription_count() for p in stream.publishers):
-                    continue  # nobody listens: skip building it (4 helicopters, 1 flying)
-                msgs = stream.build()
-                if msgs:
-                    out.extend(zip(stream.publishers, msgs))
-            return out
-
-    def _run_jobs(self):
-        while self._jobs:
-            self._jobs.popleft()()
-
-    def _pace(self):
-        """Hold sim time to real_time_factor x wall time, running jobs while waiting."""
-        rtf = self.real_time_factor
-        if rtf <= 0:
-            self._rt_anchor = None
-            return
-        now = time.monotonic()
-        sim = self.engine.sim_time
-        if self._rt_anchor is None or self._rt_anchor[2] != rtf:
-            self._rt_anchor = (now, sim, rtf)
-            return
-        wall0, sim0, _ = self._rt_anchor
-        target = wall0 + (sim - sim0) / rtf
-        if now - target > 0.5:  # fell behind: do not burst to catch up
-            self._rt_anchor = (now, sim, rtf)
-            return
-        while not self._stop.is_set():
-            remaining = target - time.monotonic()
-            if remaining <= 0:
-                return
-            if self._wake.wait(remaining):
-                self._wake.clear()
-                with self._lock:
-                    self._run_jobs()
-
-    def _submit(self, job):
-        """Queue ``job`` for the stepping thread (it runs under the engine lock)."""
-        self._jobs.append(job)
-        self._wake.set()
-
-    def _call(self, fn):
-        """Run ``fn`` on the stepping thread and return its result (for services)."""
-        if not self._thread.is_alive():
-            with self._lock:
-                return fn()
-        done = threading.Event()
-        box = {}
-
-        def job():
+        A ``ValueError`` from ``parse`` (NaN, unknown joints) drops the message; a ``KeyError``
+        or ``ValueError`` from ``apply`` (the engine refuses) is caught. Both are logged.
+        """
+        def job(args):
             try:
-                box['result'] = fn()
-            except Exception as err:  # noqa: B902 - handed back to the caller
-                box['error'] = err
-            finally:
-                done.set()
-        self._submit(job)
-        if not done.wait(JOB_TIMEOUT):
-            raise TimeoutError('the stepping thread did not answer within {} s'.format(
-                JOB_TIMEOUT))
-        if 'error' in box:
-            raise box['error']
-        return box['result']
-
-    def _command(self, what, fn):
-        """Queue a command; log (never raise) if the engine refuses it."""
-        def job():
-            try:
-                fn()
+                apply(*args)
             except (KeyError, ValueError) as err:
                 self.get_logger().warning('{} rejected: {}'.format(what, err))
-        self._submit(job)
 
-    # ------------------------------------------------------------------ command callbacks
-    def _twist_callback(self, model, apply):
-        """
-        Return a cmd_vel callback: reject non-finite twists, else queue ``apply``.
-
-        ``apply(model, linear (3,), angular (3,))`` runs on the stepping thread.
-        """
         def callback(msg):
             try:
-                linear, angular = ros_convert.twist(msg)
+                args = parse(msg)
             except ValueError as err:
-                self.get_logger().warning('{} cmd_vel rejected: {}'.format(model, err))
+                self.get_logger().warning('{} rejected: {}'.format(what, err))
                 return
-            self._command(model + ' cmd_vel', lambda: apply(model, linear, angular))
-        return callback
-
-    def _helicopter_enable_callback(self, model):
-        def callback(msg):
-            enabled = bool(msg.data)
-            self._command(model + ' enable',
-                          lambda: self.engine.set_helicopter_enabled(model, enabled))
-        return callback
-
-    def _joint_position_callback(self, model, joint, topic):
-        def callback(msg):
-            try:
-                position = ros_convert.finite(msg.data, topic)
-            except ValueError as err:
-                self.get_logger().warning('{} rejected: {}'.format(topic, err))
-                return
-            self._command(topic, lambda: self.engine.set_joint_position(model, joint, position))
-        return callback
-
-    def _trajectory_callback(self, topic, model, joints):
-        def callback(msg):
-            try:
-                names, points = ros_convert.trajectory(msg, joints)
-            except ValueError as err:
-                self.get_logger().warning('{} rejected: {}'.format(topic, err))
-                return
-            self._command(topic, lambda: self.engine.set_joint_trajectory(model, names, points))
+            self.stepper.submit(lambda: job(args))
         return callback
 
     # ------------------------------------------------------------------ services
     def _attach(self, request, response):
         tube, carrier = request.tube, request.carrier
-        tolerance = request.tolerance
-        response.success = False
-        if tube not in self.tube_names:
-            response.error_code = AttachTube.Response.ERROR_UNKNOWN_TUBE
-            response.error_msg = 'unknown tube {!r}'.format(tube)
-        elif ros_convert.grasp_frame(carrier, self.engine.model_names) is None:
-            response.error_code = AttachTube.Response.ERROR_UNKNOWN_CARRIER
-            response.error_msg = 'unknown carrier {!r} (carriers are <model>::<link> of the ' \
-                                 'world contract)'.format(carrier)
-        elif not math.isfinite(tolerance) or tolerance < 0:
-            response.error_code = AttachTube.Response.ERROR_INVALID_TOLERANCE
-            response.error_msg = 'tolerance must be a finite distance >= 0 m, got {}'.format(
-                tolerance)
-        else:
-            frame = ros_convert.grasp_frame(carrier, self.engine.model_names)
-            tolerance = tolerance or handoff.DEFAULT_TOLERANCE
-
-            def attach():
-                if self.engine.carrier_of(tube) == frame:
-                    return None
-                return self.engine.attach(tube, frame, tolerance=tolerance)
-            try:
-                result = self._call(attach)
-            except TimeoutError as err:
-                response.error_code = AttachTube.Response.ERROR_OUT_OF_TOLERANCE
-                response.error_msg = str(err)
-                result = False
-            if result is None:
-                response.error_code = AttachTube.Response.ERROR_ALREADY_ATTACHED
-                response.error_msg = '{} is already attached to {}'.format(tube, carrier)
-            elif result:
-                response.success = result.success
-                response.distance = float(result.distance)
-                response.error_code = {
-                    handoff.OK: AttachTube.Response.ERROR_NONE,
-                    handoff.UNKNOWN_PAYLOAD: AttachTube.Response.ERROR_UNKNOWN_TUBE,
-                    handoff.UNKNOWN_CARRIER: AttachTube.Response.ERROR_UNKNOWN_CARRIER,
-                    handoff.SAME_BODY: AttachTube.Response.ERROR_UNKNOWN_CARRIER,
-                }.get(result.error_code, AttachTube.Response.ERROR_OUT_OF_TOLERANCE)
-                response.error_msg = result.error_msg.replace(frame, carrier)
-                if result.success and result.previous_carrier:
-                    self.get_logger().info('{} handed over from {} to {}'.format(
-                        tube, ros_convert.carrier_name(result.previous_carrier), carrier))
-        if response.success:
+        try:
+            frame, tolerance = handoff_service.check_attach(
+                tube, carrier, request.tolerance, self.tube_names, self.engine.model_names)
+            result = self.stepper.call(
+                lambda: handoff_service.attach(self.engine, tube, frame, tolerance), JOB_TIMEOUT)
+            reply = handoff_service.attach_reply(result, tube, carrier, frame)
+        except Refusal as refusal:
+            reply = Reply(code=refusal.code, message=refusal.message)
+        except TimeoutError as err:
+            reply = Reply(code='OUT_OF_TOLERANCE', message=str(err))
+        response.distance = reply.distance
+        if reply.handed_over_from:
+            self.get_logger().info('{} handed over from {} to {}'.format(
+                tube, reply.handed_over_from, carrier))
+        if self._answer(response, reply):
             self.get_logger().info('attached {} to {} ({:.3f} m from the grasp point)'.format(
                 tube, carrier, response.distance))
         else:
@@ -421,34 +247,35 @@ class WorldNode(LeanNode):
 
     def _detach(self, request, response):
         tube = request.tube
-        response.success = False
-        if tube not in self.tube_names:
-            response.error_code = DetachTube.Response.ERROR_UNKNOWN_TUBE
-            response.error_msg = 'unknown tube {!r}'.format(tube)
-        else:
-            try:
-                result = self._call(lambda: self.engine.detach(tube))
-            except TimeoutError as err:
-                result = handoff.HandoffResult(False, handoff.NOT_ATTACHED, str(err))
-            response.success = result.success
-            response.error_code = {
-                handoff.OK: DetachTube.Response.ERROR_NONE,
-                handoff.UNKNOWN_PAYLOAD: DetachTube.Response.ERROR_UNKNOWN_TUBE,
-            }.get(result.error_code, DetachTube.Response.ERROR_NOT_ATTACHED)
-            response.error_msg = result.error_msg
-            response.released_from = ros_convert.carrier_name(result.previous_carrier)
-        if response.success:
+        try:
+            handoff_service.check_tube(tube, self.tube_names)
+            reply = handoff_service.detach_reply(
+                self.stepper.call(lambda: self.engine.detach(tube), JOB_TIMEOUT))
+        except Refusal as refusal:
+            reply = Reply(code=refusal.code, message=refusal.message)
+        except TimeoutError as err:
+            reply = Reply(code='NOT_ATTACHED', message=str(err))
+        response.released_from = reply.released_from
+        if self._answer(response, reply):
             self.get_logger().info('detached {} from {}'.format(tube, response.released_from))
         else:
             self.get_logger().warning('detach {} refused: {}'.format(tube, response.error_msg))
         return response
 
+    @staticmethod
+    def _answer(response, reply):
+        """Copy success, error code and message of ``reply``; return the success."""
+        response.success = reply.success
+        response.error_code = getattr(type(response), 'ERROR_' + reply.code)
+        response.error_msg = reply.message
+        return reply.success
+
     # ------------------------------------------------------------------ parameters, shutdown
     def _on_set_parameters(self, params):
         for param in params:
             if param.name == 'real_time_factor':
-                self.real_time_factor = float(param.value)
-                self._wake.set()
+                self.stepper.real_time_factor = float(param.value)
+                self.stepper.wake()
             elif param.name == 'cameras_enabled':
                 self.cameras_enabled = bool(param.value)
                 if self.cameras_enabled:
@@ -458,13 +285,10 @@ class WorldNode(LeanNode):
 
     def destroy_node(self):
         """Stop the stepping thread before the node's publishers go away."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5.0)
+        self.stepper.stop()
         if self.context.ok():  # after SIGINT the context is gone, and with it /rosout
             self.get_logger().info('world stopped at {:.3f} s of sim time ({} steps)'.format(
-                self.engine.sim_time, self.steps))
+                self.engine.sim_time, self.stepper.steps))
         return super().destroy_node()
 
 

@@ -1,7 +1,7 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-ROS message conversion for the world node, and the hand-off carriers of the world contract.
+ROS message conversion for the world node.
 
 Engine values (numpy arrays, plugins.Odometry, plugins.JointStates, transforms.Transform) in,
 ROS messages out; incoming commands are validated here and turned into engine arguments, raising
@@ -10,7 +10,6 @@ ROS messages out; incoming commands are validated here and turned into engine ar
 
 import array
 import math
-import re
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import Point, Pose, PoseArray, Quaternion
@@ -23,45 +22,6 @@ from .plugins import TrajectoryPoint
 from ..ros.stamps import stamp_seconds
 
 WORLD_FRAME = 'world'
-
-# Contract carriers: '<model>::<link>' -> the frame whose origin is the grasp point.
-# helicopter_<i> stands for every helicopter instance in the world.
-CARRIER_FRAMES = {
-    'perseverance::caching_assembly': 'perseverance::caching_assembly',
-    'perseverance::turret': 'perseverance::drill_tip',
-    'lander::gripper': 'lander::grasp_point',
-    'lander::orbiting_sample_container': 'lander::container_port',
-}
-_HELICOPTER_GRIPPER = re.compile(r'^(helicopter_\d+)::gripper$')
-_HELICOPTER_GRASP = re.compile(r'^(helicopter_\d+)::grasp_point$')
-
-
-def grasp_frame(carrier, model_names):
-    """Return the engine frame of a contract carrier, or None if it is not a carrier here."""
-    frame = CARRIER_FRAMES.get(carrier)
-    if frame is None:
-        match = _HELICOPTER_GRIPPER.match(carrier)
-        frame = match.group(1) + '::grasp_point' if match else None
-    if frame is None or frame.split('::')[0] not in model_names:
-        return None
-    return frame
-
-
-def carrier_name(frame):
-    """Return the contract carrier name of an engine frame (the frame itself if not listed)."""
-    for carrier, grasp in CARRIER_FRAMES.items():
-        if grasp == frame:
-            return carrier
-    match = _HELICOPTER_GRASP.match(frame)
-    return match.group(1) + '::gripper' if match else frame
-
-
-def tube_order(names):
-    """Sort tube names by their number (tube_2 before tube_10), others by name after them."""
-    def key(name):
-        digits = re.findall(r'\d+', name)
-        return (0, int(digits[-1]), name) if digits else (1, 0, name)
-    return sorted(names, key=key)
 
 
 # ---------------------------------------------------------------------- out

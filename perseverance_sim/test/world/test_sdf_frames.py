@@ -11,6 +11,7 @@ from conftest import FIXTURE_MODELS, FIXTURE_WORLD, REAL_MODELS
 import mujoco
 import numpy as np
 from perseverance_nodes.world import mjcf, plugins, sdf
+from perseverance_nodes.world.transforms import Transform
 import pytest
 
 
@@ -74,10 +75,10 @@ def _check_model(path, name, placement):
     raw_pose = model_elem.find('pose')
     model_world = placement @ _mat(raw_pose.text if raw_pose is not None else None)
     expected = expected_model_poses(model_elem, model_world)
-    pose = sdf.Transform.from_mat(placement[:3, 3], placement[:3, :3])
+    pose = Transform.from_mat(placement[:3, 3], placement[:3, :3])
     world = sdf.load_model(path, [str(REAL_MODELS), str(FIXTURE_MODELS)], pose=None)
     world.models[name].pose = pose * world.models[name].pose
-    sdf._Resolver(world).resolve()
+    sdf.resolve_frames(world)
     emulations = plugins.create_emulations(world)
     conv = mjcf.convert(world, plugins.plan_actuators(emulations))
     model = mjcf.compile_model(conv)

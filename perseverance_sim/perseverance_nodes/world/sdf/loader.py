@@ -1,17 +1,7 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-Load an SDF 1.9 world into plain dataclasses with every pose resolved in the world frame.
-
-Frame semantics follow the SDF 1.9 specification (sdformat.org "pose frame semantics"):
-
-- a model's pose is relative to its parent scope (the world, or the parent model frame);
-  with ``placement_frame`` the pose places that frame instead of the model frame;
-- link, frame and nested-model poses default to ``__model__``; a joint's pose defaults to its
-  child link; a frame's pose defaults to its ``attached_to`` frame; collision, visual and sensor
-  poses default to their link; any of them may name another frame in ``relative_to``;
-- names in a scope may reach into nested models with ``nested::element``;
-- the model frame is attached to the canonical link (``canonical_link`` or the first link).
+Parse SDF 1.6-1.9 files into the dataclasses of ``model``; ``frames`` then resolves every pose.
 
 Includes (``model://name`` and relative or ``file://`` URIs) are resolved on a list of model
 directories: by default the package's ``models/`` directory (source tree or ament share) followed
@@ -22,7 +12,6 @@ Unknown elements are never skipped silently: elements that matter only to render
 physics engine are recorded in ``World.notes``; anything else raises ``UnsupportedSdfError``.
 """
 
-from dataclasses import dataclass, field
 import math
 import os
 import pathlib
@@ -31,8 +20,14 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from .errors import SdfError, UnsupportedSdfError
-from .transforms import IDENTITY, rpy_to_quat, Transform
+from .frames import resolve_frames
+from .model import (Axis, Camera, Collision, Frame, Geometry, Inertial, Joint, Light, Link,
+                    Model, Plugin, Sensor, Surface, Visual, World)
+from ..errors import SdfError, UnsupportedSdfError
+from ..transforms import rpy_to_quat, Transform
+
+# perseverance_sim/ when running from the source tree (the editable install).
+_SOURCE_ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 SUPPORTED_SDF_VERSIONS = ('1.6', '1.7', '1.8', '1.9')
 
@@ -96,325 +91,10 @@ _SENSOR_CHILDREN = {
 _INERTIAL_CHILDREN = {'mass': 'ok', 'pose': 'ok', 'inertia': 'ok'}
 
 
-@dataclass
-class Inertial:
-    """Mass properties of a link; ``pose`` is the centre of mass frame in the link frame."""
-
-    mass: float = 1.0
-    pose: Transform = field(default_factory=Transform)
-    inertia: np.ndarray = field(default_factory=lambda: np.eye(3))
-
-
-@dataclass
-class Geometry:
-    """One SDF geometry: ``type`` and its parameters (SI units, SDF meaning)."""
-
-    type: str  # noqa: A003 - SDF attribute name
-    size: np.ndarray = None          # box: full edge lengths; plane/heightmap: extent
-    radius: float = 0.0
-    length: float = 0.0
-    radii: np.ndarray = None         # ellipsoid
-    normal: np.ndarray = None        # plane
-    uri: str = ''                    # heightmap image, resolved to an absolute path
-    pos: np.ndarray = None           # heightmap offset
-
-
-@dataclass
-class Surface:
-    """Contact parameters that map onto MuJoCo (others are recorded in notes)."""
-
-    mu: float = 1.0
-    mu2: float = 1.0
-    torsional: float = 0.0
-    rolling: float = 0.0  # m: rolling resistance torque / normal force (bullet rolling_friction)
-    restitution: float = 0.0
-    collide_bitmask: int = 0xFFFF
-    collide_without_contact: bool = False
-
-
-@dataclass
-class Collision:
-    """A collision shape of a link."""
-
-    name: str
-    geometry: Geometry
-    pose: Transform
-    relative_to: str = ''
-    surface: Surface = field(default_factory=Surface)
-    world_pose: Transform = None
-
-
-@dataclass
-class Visual:
-    """A visual shape of a link (rendered only)."""
-
-    name: str
-    geometry: Geometry
-    pose: Transform
-    relative_to: str = ''
-    rgba: tuple = (0.7, 0.7, 0.7, 1.0)
-    world_pose: Transform = None
-
-
-@dataclass
-class Camera:
-    """Camera intrinsics of a ``<sensor type="camera">``."""
-
-    horizontal_fov: float = 1.047
-    width: int = 320
-    height: int = 240
-    format: str = 'R8G8B8'  # noqa: A003 - SDF attribute name
-    near: float = 0.1
-    far: float = 100.0
-
-
-@dataclass
-class Sensor:
-    """A sensor attached to a link."""
-
-    name: str
-    type: str  # noqa: A003 - SDF attribute name
-    pose: Transform
-    relative_to: str = ''
-    update_rate: float = 0.0
-    topic: str = ''
-    always_on: bool = False
-    camera: Camera = None
-    scoped_name: str = ''
-    link: str = ''
-    world_pose: Transform = None
-
-
-@dataclass
-class Link:
-    """A rigid body."""
-
-    name: str
-    scoped_name: str
-    pose: Transform
-    relative_to: str = ''
-    inertial: Inertial = field(default_factory=Inertial)
-    has_inertial: bool = False
-    collisions: list = field(default_factory=list)
-    visuals: list = field(default_factory=list)
-    sensors: list = field(default_factory=list)
-    gravity: bool = True
-    self_collide: bool = None
-    world_pose: Transform = None
-    model: str = ''
-
-
-@dataclass
-class Axis:
-    """A joint axis with its limits and dynamics."""
-
-    xyz: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, 1.0]))
-    expressed_in: str = ''
-    lower: float = -1e16
-    upper: float = 1e16
-    effort: float = -1.0
-    velocity: float = -1.0
-    damping: float = 0.0
-    friction: float = 0.0
-    spring_reference: float = 0.0
-    spring_stiffness: float = 0.0
-    initial_position: float = 0.0
-    world_xyz: np.ndarray = None
-
-    @property
-    def limited(self):
-        """Return True when the SDF gives finite position limits."""
-        return self.lower > -1e15 and self.upper < 1e15
-
-
-@dataclass
-class Joint:
-    """A joint; ``parent``/``child`` are resolved to scoped link names (or 'world')."""
-
-    name: str
-    scoped_name: str
-    type: str  # noqa: A003 - SDF attribute name
-    parent: str
-    child: str
-    pose: Transform
-    relative_to: str = ''
-    axis: Axis = None
-    world_pose: Transform = None
-    model: str = ''
-    parent_ref: str = ''
-    child_ref: str = ''
-
-
-@dataclass
-class Frame:
-    """An explicit ``<frame>``; ``link`` is the scoped link it is rigidly attached to."""
-
-    name: str
-    scoped_name: str
-    attached_to: str
-    pose: Transform
-    relative_to: str = ''
-    link: str = ''
-    world_pose: Transform = None
-
-
-@dataclass
-class Plugin:
-    """A system plugin with its raw XML parameters."""
-
-    name: str
-    filename: str
-    system: str
-    element: ET.Element
-    owner: str = ''
-    source: str = ''
-
-    def text(self, tag, default=None):
-        """Text of the first child ``tag`` (stripped), or ``default``."""
-        child = self.element.find(tag)
-        if child is None or child.text is None:
-            return default
-        return child.text.strip()
-
-    def texts(self, tag):
-        """Texts of every child ``tag`` in order."""
-        return [(c.text or '').strip() for c in self.element.findall(tag)]
-
-    def number(self, tag, default=None):
-        """First child ``tag`` as a float."""
-        value = self.text(tag)
-        return default if value is None else float(value)
-
-    def vector(self, tag, default=None):
-        """First child ``tag`` as a float array."""
-        value = self.text(tag)
-        return default if value is None else np.array([float(v) for v in value.split()])
-
-    def flag(self, tag, default=False):
-        """First child ``tag`` as a boolean."""
-        value = self.text(tag)
-        return default if value is None else value.lower() in ('1', 'true')
-
-    @property
-    def xml(self):
-        """Return the plugin element as an XML string."""
-        return ET.tostring(self.element, encoding='unicode')
-
-
-@dataclass
-class Model:
-    """A model (possibly nested); element dicts are keyed by local name, in SDF order."""
-
-    name: str
-    scoped_name: str
-    pose: Transform
-    relative_to: str = ''
-    placement_frame: str = ''
-    canonical_link: str = ''
-    static: bool = False
-    self_collide: bool = False
-    links: dict = field(default_factory=dict)
-    joints: dict = field(default_factory=dict)
-    frames: dict = field(default_factory=dict)
-    models: dict = field(default_factory=dict)
-    plugins: list = field(default_factory=list)
-    source: str = ''
-    uri: str = ''
-    world_pose: Transform = None
-    canonical: str = ''
-
-    def all_links(self):
-        """Links of this model and nested models, depth first."""
-        out = list(self.links.values())
-        for nested in self.models.values():
-            out.extend(nested.all_links())
-        return out
-
-    def all_joints(self):
-        """Joints of this model and nested models."""
-        out = list(self.joints.values())
-        for nested in self.models.values():
-            out.extend(nested.all_joints())
-        return out
-
-    def all_frames(self):
-        """Explicit frames of this model and nested models."""
-        out = list(self.frames.values())
-        for nested in self.models.values():
-            out.extend(nested.all_frames())
-        return out
-
-    def all_plugins(self):
-        """Plugins of this model and nested models."""
-        out = list(self.plugins)
-        for nested in self.models.values():
-            out.extend(nested.all_plugins())
-        return out
-
-
-@dataclass
-class Light:
-    """A light (rendering only)."""
-
-    name: str
-    type: str  # noqa: A003 - SDF attribute name
-    pose: Transform
-    diffuse: tuple = (0.8, 0.8, 0.8)
-    direction: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, -1.0]))
-    cast_shadows: bool = False
-
-
-@dataclass
-class World:
-    """A loaded world: top-level models by name, world frames, world plugins."""
-
-    name: str
-    gravity: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, -9.8]))
-    max_step_size: float = 0.001
-    real_time_factor: float = 1.0
-    models: dict = field(default_factory=dict)
-    frames: dict = field(default_factory=dict)
-    plugins: list = field(default_factory=list)
-    lights: list = field(default_factory=list)
-    source: str = ''
-    model_dirs: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
-
-    def all_models(self):
-        """Every model, top-level and nested, parents first."""
-        out = []
-
-        def walk(model):
-            out.append(model)
-            for nested in model.models.values():
-                walk(nested)
-        for model in self.models.values():
-            walk(model)
-        return out
-
-    def model(self, scoped_name):
-        """Look a model up by scoped name ('a' or 'a::b')."""
-        parts = scoped_name.split('::')
-        model = self.models.get(parts[0])
-        for part in parts[1:]:
-            model = None if model is None else model.models.get(part)
-        if model is None:
-            raise KeyError('no model {}'.format(scoped_name))
-        return model
-
-    def link(self, scoped_name):
-        """Look a link up by scoped name ('model::link')."""
-        model_name, _, link_name = scoped_name.rpartition('::')
-        try:
-            return self.model(model_name).links[link_name]
-        except KeyError:
-            raise KeyError('no link {}'.format(scoped_name)) from None
-
-
 def default_model_dirs():
     """Model directories: the package's models/ (source tree or ament share), then GZ paths."""
     dirs = []
-    source_models = pathlib.Path(__file__).resolve().parents[2] / 'models'
+    source_models = _SOURCE_ROOT / 'models'
     if source_models.is_dir():
         dirs.append(str(source_models))
     else:
@@ -432,7 +112,7 @@ def default_model_dirs():
 
 def default_world_path(name='jezero'):
     """Path of worlds/<name>.sdf in the source tree or the installed share directory."""
-    source = pathlib.Path(__file__).resolve().parents[2] / 'worlds' / (name + '.sdf')
+    source = _SOURCE_ROOT / 'worlds' / (name + '.sdf')
     if source.is_file():
         return str(source)
     from ament_index_python.packages import get_package_share_directory
@@ -444,7 +124,7 @@ def load_world(path, model_dirs=None):
     """Parse an SDF file holding a ``<world>`` and resolve every pose."""
     loader = _Loader(model_dirs if model_dirs is not None else default_model_dirs())
     world = loader.load_world(str(path))
-    _Resolver(world).resolve()
+    resolve_frames(world)
     return world
 
 
@@ -465,7 +145,7 @@ def load_model(path_or_uri, model_dirs=None, name=None, pose=None):
     if pose is not None:
         model.pose = pose
     world.models[model.name] = model
-    _Resolver(world).resolve()
+    resolve_frames(world)
     return world
 
 
@@ -518,7 +198,7 @@ def _vec(elem, tag, default):
 
 
 class _Loader:
-    """Parses files into dataclasses; poses stay raw until _Resolver runs."""
+    """Parses files into dataclasses; poses stay raw until resolve_frames runs."""
 
     def __init__(self, model_dirs):
         self.model_dirs = [str(d) for d in model_dirs]
@@ -816,23 +496,8 @@ class _Loader:
                                       **ctx)
         inertial = elem.find('inertial')
         if inertial is not None:
-            self.check_children(inertial, _INERTIAL_CHILDREN, ctx)
             link.has_inertial = True
-            ipose, irel = parse_pose(inertial.find('pose'))
-            if irel:
-                raise UnsupportedSdfError('relative_to on an inertial pose', element='pose',
-                                          **ctx)
-            tensor = np.eye(3)
-            inertia = inertial.find('inertia')
-            if inertia is not None:
-                ixx, iyy, izz = (_float(inertia, t, 1.0) for t in ('ixx', 'iyy', 'izz'))
-                ixy, ixz, iyz = (_float(inertia, t, 0.0) for t in ('ixy', 'ixz', 'iyz'))
-                tensor = np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]])
-            mass = _float(inertial, 'mass', 1.0)
-            if mass <= 0:
-                raise SdfError('mass must be positive, got {}'.format(mass), element='mass',
-                               **ctx)
-            link.inertial = Inertial(mass=mass, pose=ipose, inertia=tensor)
+            link.inertial = self.parse_inertial(inertial, ctx)
         for child in elem:
             if child.tag == 'collision':
                 link.collisions.append(self.parse_collision(child, ctx, path))
@@ -844,6 +509,23 @@ class _Loader:
                 sensor.link = scoped
                 link.sensors.append(sensor)
         return link
+
+    def parse_inertial(self, inertial, ctx):
+        """Mass, centre of mass pose (in the link frame) and inertia tensor of an <inertial>."""
+        self.check_children(inertial, _INERTIAL_CHILDREN, ctx)
+        ipose, irel = parse_pose(inertial.find('pose'))
+        if irel:
+            raise UnsupportedSdfError('relative_to on an inertial pose', element='pose', **ctx)
+        tensor = np.eye(3)
+        inertia = inertial.find('inertia')
+        if inertia is not None:
+            ixx, iyy, izz = (_float(inertia, t, 1.0) for t in ('ixx', 'iyy', 'izz'))
+            ixy, ixz, iyz = (_float(inertia, t, 0.0) for t in ('ixy', 'ixz', 'iyz'))
+            tensor = np.array([[ixx, ixy, ixz], [ixy, iyy, iyz], [ixz, iyz, izz]])
+        mass = _float(inertial, 'mass', 1.0)
+        if mass <= 0:
+            raise SdfError('mass must be positive, got {}'.format(mass), element='mass', **ctx)
+        return Inertial(mass=mass, pose=ipose, inertia=tensor)
 
     def parse_geometry(self, elem, ctx, path, owner):
         if elem is None:
@@ -979,6 +661,11 @@ class _Loader:
         if cam is None:
             raise SdfError('camera sensor {} without <camera>'.format(name), element='sensor',
                            **ctx)
+        sensor.camera = self.parse_camera(cam, name, ctx)
+        return sensor
+
+    def parse_camera(self, cam, name, ctx):
+        """Intrinsics of the <camera> of sensor ``name``; lens effects are noted, not rendered."""
         for child in cam:
             if isinstance(child.tag, str) and child.tag not in (
                     'horizontal_fov', 'image', 'clip', 'save', 'noise', 'distortion', 'lens',
@@ -1000,8 +687,7 @@ class _Loader:
         if clip is not None:
             camera.near = _float(clip, 'near', 0.1)
             camera.far = _float(clip, 'far', 100.0)
-        sensor.camera = camera
-        return sensor
+        return camera
 
     # ---------------------------------------------------------------- joint
     def parse_joint(self, elem, model, path):
@@ -1074,190 +760,10 @@ def _propagate_static(model):
 def _package_dirs(pkg):
     dirs = []
     if pkg == 'perseverance_sim':
-        dirs.append(str(pathlib.Path(__file__).resolve().parents[2]))
+        dirs.append(str(_SOURCE_ROOT))
     try:
         from ament_index_python.packages import get_package_share_directory
         dirs.append(get_package_share_directory(pkg))
     except Exception:  # noqa: B902 - ament_index absent or package unknown
         pass
     return dirs
-
-
-class _Resolver:
-    """Resolves relative_to / attached_to graphs into world poses and attached links."""
-
-    def __init__(self, world):
-        self.world = world
-        self._visiting = set()
-
-    def resolve(self):
-        world = self.world
-        for model in world.all_models():
-            self._resolve_model(model)
-        for frame in world.frames.values():
-            frame.world_pose = self.local(world, frame.name)
-            frame.link = self.attached_link(world, frame.name)
-
-    def _scope_name(self, scope):
-        return scope.scoped_name if isinstance(scope, Model) else '(world)'
-
-    def _err(self, scope, message, element=''):
-        return SdfError(message, element=element,
-                        model=scope.scoped_name if isinstance(scope, Model) else '',
-                        file=getattr(scope, 'source', ''))
-
-    def _resolve_model(self, model):
-        model.world_pose = self.model_world_pose(model)
-        model.canonical = self.canonical_link(model)
-        for link in model.links.values():
-            link.world_pose = model.world_pose * self.local(model, link.name)
-            for coll in link.collisions:
-                coll.world_pose = self._attached_pose(model, link, coll.pose, coll.relative_to)
-            for vis in link.visuals:
-                vis.world_pose = self._attached_pose(model, link, vis.pose, vis.relative_to)
-            for sensor in link.sensors:
-                sensor.world_pose = self._attached_pose(model, link, sensor.pose,
-                                                        sensor.relative_to)
-        for joint in model.joints.values():
-            joint.world_pose = model.world_pose * self.local(model, joint.name)
-            joint.parent = self._joint_end(model, joint.parent_ref, joint, 'parent')
-            joint.child = self._joint_end(model, joint.child_ref, joint, 'child')
-            if joint.child == 'world':
-                raise self._err(model, 'joint {} has world as child'.format(joint.name),
-                                'joint')
-            if joint.axis is not None:
-                frame = joint.axis.expressed_in
-                if frame:
-                    rot = (model.world_pose * self.local(model, frame)).rot
-                else:
-                    rot = joint.world_pose.rot
-                joint.axis.world_xyz = rot @ joint.axis.xyz
-        for frame in model.frames.values():
-            frame.world_pose = model.world_pose * self.local(model, frame.name)
-            frame.link = self.attached_link(model, frame.name)
-
-    def _attached_pose(self, model, link, pose, relative_to):
-        if relative_to:
-            return model.world_pose * self.local(model, relative_to) * pose
-        return link.world_pose * pose
-
-    def _joint_end(self, model, name, joint, which):
-        if name == 'world':
-            return 'world'
-        link = self.attached_link(model, name)
-        if link == 'world':
-            return 'world'
-        return link
-
-    def model_world_pose(self, model):
-        parent_scope, local_name = self._parent_scope(model)
-        if parent_scope is self.world:
-            return self.local(self.world, local_name)
-        return self.model_world_pose(parent_scope) * self.local(parent_scope, local_name)
-
-    def _parent_scope(self, model):
-        parts = model.scoped_name.split('::')
-        if len(parts) == 1:
-            return self.world, parts[0]
-        return self.world.model('::'.join(parts[:-1])), parts[-1]
-
-    def _lookup(self, scope, name):
-        """Element named ``name`` (no '::') in scope, or None."""
-        if isinstance(scope, Model):
-            for table in (scope.links, scope.joints, scope.frames, scope.models):
-                if name in table:
-                    return table[name]
-            return None
-        return scope.models.get(name) or scope.frames.get(name)
-
-    def local(self, scope, name):
-        """Pose of frame ``name`` relative to the scope frame (model frame or world)."""
-        is_model = isinstance(scope, Model)
-        if name in ('', '__model__') and is_model:
-            return IDENTITY
-        if name == 'world':
-            if is_model:
-                raise self._err(scope, 'relative_to="world" is not allowed inside a model',
-                                'pose')
-            return IDENTITY
-        if '::' in name:
-            head, rest = name.split('::', 1)
-            nested = self._lookup(scope, head)
-            if not isinstance(nested, Model):
-                raise self._err(scope, 'frame {!r} not found in {}'.format(
-                    name, self._scope_name(scope)), 'pose')
-            return self.local(scope, head) * self.local(nested, rest)
-        elem = self._lookup(scope, name)
-        if elem is None:
-            raise self._err(scope, 'frame {!r} not found in {}'.format(
-                name, self._scope_name(scope)), 'pose')
-        key = (id(scope), name)
-        if key in self._visiting:
-            raise self._err(scope, 'cycle in relative_to graph at {!r}'.format(name), 'pose')
-        self._visiting.add(key)
-        try:
-            default = '__model__' if is_model else 'world'
-            if isinstance(elem, Model):
-                desired = self.local(scope, elem.relative_to or default) * elem.pose
-                if elem.placement_frame:
-                    return desired * self.local(elem, elem.placement_frame).inverse()
-                return desired
-            if isinstance(elem, Joint):
-                return self.local(scope, elem.relative_to or elem.child_ref) * elem.pose
-            if isinstance(elem, Frame):
-                base = elem.relative_to or elem.attached_to or default
-                return self.local(scope, base) * elem.pose
-            return self.local(scope, elem.relative_to or default) * elem.pose
-        finally:
-            self._visiting.discard(key)
-
-    def canonical_link(self, model):
-        if model.canonical_link:
-            name = model.canonical_link
-            if '::' in name:
-                head, rest = name.split('::', 1)
-                nested = model.models.get(head)
-                if nested is None:
-                    raise self._err(model, 'canonical_link {!r} not found'.format(name),
-                                    'model')
-                return self._nested_link(nested, rest)
-            if name not in model.links:
-                raise self._err(model, 'canonical_link {!r} not found'.format(name), 'model')
-            return model.links[name].scoped_name
-        if model.links:
-            return next(iter(model.links.values())).scoped_name
-        return self.canonical_link(next(iter(model.models.values())))
-
-    def _nested_link(self, model, name):
-        if '::' in name:
-            head, rest = name.split('::', 1)
-            return self._nested_link(model.models[head], rest)
-        return model.links[name].scoped_name
-
-    def attached_link(self, scope, name, depth=0):
-        """Scoped name of the link a frame is rigidly attached to ('world' for world frames)."""
-        if depth > 64:
-            raise self._err(scope, 'cycle in attached_to graph at {!r}'.format(name), 'frame')
-        is_model = isinstance(scope, Model)
-        if name in ('', '__model__') and is_model:
-            return self.canonical_link(scope)
-        if name == 'world':
-            return 'world'
-        if '::' in name:
-            head, rest = name.split('::', 1)
-            nested = self._lookup(scope, head)
-            if not isinstance(nested, Model):
-                raise self._err(scope, 'frame {!r} not found'.format(name), 'frame')
-            return self.attached_link(nested, rest, depth + 1)
-        elem = self._lookup(scope, name)
-        if elem is None:
-            raise self._err(scope, 'frame {!r} not found in {}'.format(
-                name, self._scope_name(scope)), 'frame')
-        if isinstance(elem, Link):
-            return elem.scoped_name
-        if isinstance(elem, Joint):
-            return self.attached_link(scope, elem.child_ref, depth + 1)
-        if isinstance(elem, Model):
-            return self.canonical_link(elem)
-        return self.attached_link(scope, elem.attached_to or ('__model__' if is_model else
-                                                              'world'), depth + 1)
