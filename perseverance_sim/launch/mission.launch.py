@@ -53,30 +53,26 @@ def _system(context):
     return actions
 
 
+# name, default, description (every argument also reaches the node table through _system).
+ARGUMENTS = (
+    ('scenario', '', 'scenario YAML of mission_control; empty = config/scenarios/default.yaml '
+     '(quick.yaml is a short one)'),
+    ('helicopters', '0', "helicopter nodes /helicopter_1 .. _N; 0 = the scenario's count"),
+    ('seed', '1', 'random seed of the nodes; the same seed, the same outcome'),
+    ('duration_scale', str(CAMPAIGN_DURATION_SCALE), 'factor on the nominal step durations of '
+     'mission_facts.yaml (coring, sealing, arm moves)'),
+    ('real_time_factor', '0.0', 'embedded world pacing: 0.0 = as fast as possible, 1.0 = real '
+     'time'),
+    ('out_dir', '.', 'directory of report.json, the ledger database and the custody event log'),
+)
+
+
 def generate_launch_description():
     """Declare the arguments; the node table does the rest."""
-    return LaunchDescription([
-        DeclareLaunchArgument('backend', default_value='embedded',
-                              choices=['embedded', 'gazebo'],
-                              description='world backend: embedded (MuJoCo) or gazebo (gz-sim '
-                                          'Harmonic + ros_gz_bridge)'),
-        DeclareLaunchArgument('scenario', default_value='',
-                              description='scenario YAML of mission_control; empty = config/'
-                                          'scenarios/default.yaml (quick.yaml is a short one)'),
-        DeclareLaunchArgument('helicopters', default_value='0',
-                              description='helicopter nodes /helicopter_1 .. _N; 0 = the '
-                                          "scenario's count"),
-        DeclareLaunchArgument('seed', default_value='1',
-                              description='random seed of the nodes; the same seed, the same '
-                                          'outcome'),
-        DeclareLaunchArgument('duration_scale', default_value=str(CAMPAIGN_DURATION_SCALE),
-                              description='factor on the nominal step durations of '
-                                          'mission_facts.yaml (coring, sealing, arm moves)'),
-        DeclareLaunchArgument('real_time_factor', default_value='0.0',
-                              description='embedded world pacing: 0.0 = as fast as possible, '
-                                          '1.0 = real time'),
-        DeclareLaunchArgument('out_dir', default_value='.',
-                              description='directory of report.json, the ledger database and '
-                                          'the custody event log'),
-        OpaqueFunction(function=_system),
-    ])
+    backend = DeclareLaunchArgument(
+        'backend', default_value='embedded', choices=['embedded', 'gazebo'],
+        description='world backend: embedded (MuJoCo) or gazebo (gz-sim Harmonic + '
+                    'ros_gz_bridge)')
+    return LaunchDescription([backend] + [
+        DeclareLaunchArgument(name, default_value=default, description=description)
+        for name, default, description in ARGUMENTS] + [OpaqueFunction(function=_system)])

@@ -27,6 +27,18 @@ from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
 
+# The embedded world node's own arguments: name, default, description.
+EMBEDDED_ARGUMENTS = (
+    ('real_time_factor', '0.0', 'embedded: sim time / wall time, 0.0 = as fast as possible, '
+     '1.0 = real time (write a float: 1.0, not 1)'),
+    ('cameras_enabled', 'false', 'embedded: render and publish the camera images'),
+    ('clock_rate', '50.0', 'embedded: /clock messages per second of sim time (Hz)'),
+    ('joint_state_rate', '50.0', 'embedded: joint state messages per second of sim time (Hz)'),
+    ('tube_pose_rate', '10.0', 'embedded: /world/tube_poses messages per second of sim time '
+     '(Hz)'),
+)
+
+
 def generate_launch_description():
     """Declare the arguments and both backends; `backend` picks one."""
     share = FindPackageShare('perseverance_sim')
@@ -43,25 +55,10 @@ def generate_launch_description():
             'world', default_value=PathJoinSubstitution([share, 'worlds', 'jezero.sdf']),
             description='SDF world file (both backends)'),
         DeclareLaunchArgument(
-            'real_time_factor', default_value='0.0',
-            description='embedded: sim time / wall time, 0.0 = as fast as possible, 1.0 = real '
-                        'time (write a float: 1.0, not 1)'),
-        DeclareLaunchArgument(
-            'cameras_enabled', default_value='false',
-            description='embedded: render and publish the camera images'),
-        DeclareLaunchArgument(
-            'clock_rate', default_value='50.0',
-            description='embedded: /clock messages per second of sim time (Hz)'),
-        DeclareLaunchArgument(
-            'joint_state_rate', default_value='50.0',
-            description='embedded: joint state messages per second of sim time (Hz)'),
-        DeclareLaunchArgument(
-            'tube_pose_rate', default_value='10.0',
-            description='embedded: /world/tube_poses messages per second of sim time (Hz)'),
-        DeclareLaunchArgument(
             'headless', default_value='false', choices=['true', 'false'],
             description='gazebo: server only with headless rendering (-s --headless-rendering)'),
-    ]
+    ] + [DeclareLaunchArgument(name, default_value=default, description=description)
+         for name, default, description in EMBEDDED_ARGUMENTS]
 
     embedded = GroupAction(
         condition=IfCondition(EqualsSubstitution(backend, 'embedded')),
@@ -71,11 +68,7 @@ def generate_launch_description():
                 parameters=[{
                     'use_sim_time': False,  # it is the clock
                     'world_file': world,
-                    'real_time_factor': LaunchConfiguration('real_time_factor'),
-                    'cameras_enabled': LaunchConfiguration('cameras_enabled'),
-                    'clock_rate': LaunchConfiguration('clock_rate'),
-                    'joint_state_rate': LaunchConfiguration('joint_state_rate'),
-                    'tube_pose_rate': LaunchConfiguration('tube_pose_rate'),
+                    **{name: LaunchConfiguration(name) for name, _, _ in EMBEDDED_ARGUMENTS},
                 }]),
         ])
 

@@ -121,6 +121,26 @@ class _GoalWorld(LanderWorld):
         (logger.warning if warning else logger.info)(message)
 
 
+# The transfer arm's parameters: name, default, description, minimum, maximum.
+ARM_PARAMETERS = (
+    ('duration_scale', 1.0, 'factor on the nominal arm and launch step durations of '
+     'mission_facts.yaml (1.0 = nominal; smaller runs them faster)', 0.0, 10.0),
+    ('grasp_tolerance', 0.05, 'AttachTube tolerance of the gripper: tube centre to grasp_point '
+     '(m); the contract default', 0.001, 0.5),
+    ('insert_tolerance', 0.15, 'AttachTube tolerance of the container: tube centre to '
+     'container_port (m); the container is a 0.14 m sphere and tubes go in 0.1 m off its '
+     'centre', 0.001, 1.0),
+    ('reach_tolerance', 0.02, 'the arm has reached a target when every joint is this close '
+     '(rad)', 0.001, 0.5),
+    ('grasp_accuracy', 0.01, 'before a grasp, the arm corrects its aim until forward kinematics '
+     'of the joint states puts the grasp point this close to the target (m)', 0.001, 0.5),
+    ('min_move_time', 3.0, 'shortest arm move (s of sim time), whatever duration_scale', 0.1,
+     600.0),
+    ('settle_timeout', 60.0, 'sim time (s) the arm gets, after a move, to settle within '
+     'reach_tolerance before the goal aborts with ERROR_TIMEOUT', 1.0, 3600.0),
+)
+
+
 class LanderNode(LeanNode):
     """ROS wiring of the sample retrieval lander."""
 
@@ -162,33 +182,7 @@ class LanderNode(LeanNode):
 
     def _arm_settings(self):
         """Declare the parameters of the arm's moves and attaches; return ArmSettings."""
-        param = self._param
-        return ArmSettings(
-            duration_scale=param(
-                'duration_scale', 1.0, 'factor on the nominal arm and launch step durations of '
-                'mission_facts.yaml (1.0 = nominal; smaller runs them faster)',
-                0.0, 10.0),
-            grasp_tolerance=param(
-                'grasp_tolerance', 0.05, 'AttachTube tolerance of the gripper: tube centre to '
-                'grasp_point (m); the contract default', 0.001, 0.5),
-            insert_tolerance=param(
-                'insert_tolerance', 0.15, 'AttachTube tolerance of the container: tube centre '
-                'to container_port (m); the container is a 0.14 m sphere and tubes go in 0.1 m '
-                'off its centre', 0.001, 1.0),
-            reach_tolerance=param(
-                'reach_tolerance', 0.02, 'the arm has reached a target when every joint is '
-                'this close (rad)', 0.001, 0.5),
-            grasp_accuracy=param(
-                'grasp_accuracy', 0.01, 'before a grasp, the arm corrects its aim until forward '
-                'kinematics of the joint states puts the grasp point this close to the target '
-                '(m)', 0.001, 0.5),
-            min_move_time=param(
-                'min_move_time', 3.0, 'shortest arm move (s of sim time), whatever '
-                'duration_scale', 0.1, 600.0),
-            settle_timeout=param(
-                'settle_timeout', 60.0, 'sim time (s) the arm gets, after a move, to settle '
-                'within reach_tolerance before the goal aborts with ERROR_TIMEOUT',
-                1.0, 3600.0))
+        return ArmSettings(**{name: self._param(name, *rest) for name, *rest in ARM_PARAMETERS})
 
     # -- the arm ----------------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from perseverance_interfaces.msg import CustodyEvent, TubeInventory, TubeState
 from perseverance_interfaces.srv import AttachTube, DetachTube, RecordCustody
 from rclpy.callback_groups import ReentrantCallbackGroup
 
-from .contract import CONTRACT_QOS, LATCHED
+from .contract import (ATTACH_TUBE, CONTRACT_QOS, DETACH_TUBE, LATCHED, RECORD_CUSTODY,
+                       TUBE_INVENTORY, TUBE_POSES)
 from .service_call import call_service, ServiceCallError
 from .stamps import stamp_seconds
 from ..domain.geometry import rotate_z_axis
@@ -58,13 +59,11 @@ class TubeWorld:
         self._first_poses = threading.Event()
         self._tubes = initial_tube_states() if assume_initial_state else {}
         group = ReentrantCallbackGroup()
-        node.create_subscription(PoseArray, '/world/tube_poses', self._on_poses, CONTRACT_QOS)
-        node.create_subscription(TubeInventory, '/tube_inventory', self._on_inventory, LATCHED)
-        self.attach_client = node.create_client(AttachTube, '/world/attach_tube',
-                                                callback_group=group)
-        self.detach_client = node.create_client(DetachTube, '/world/detach_tube',
-                                                callback_group=group)
-        self.record_client = node.create_client(RecordCustody, '/tube_ledger/record',
+        node.create_subscription(PoseArray, TUBE_POSES, self._on_poses, CONTRACT_QOS)
+        node.create_subscription(TubeInventory, TUBE_INVENTORY, self._on_inventory, LATCHED)
+        self.attach_client = node.create_client(AttachTube, ATTACH_TUBE, callback_group=group)
+        self.detach_client = node.create_client(DetachTube, DETACH_TUBE, callback_group=group)
+        self.record_client = node.create_client(RecordCustody, RECORD_CUSTODY,
                                                 callback_group=group)
 
     def _on_poses(self, msg):

@@ -57,10 +57,15 @@ def _stand_ins():
     names = {
         'launch': {'LaunchDescription': _Recorded},
         'launch.actions': {name: _Recorded for name in (
-            'DeclareLaunchArgument', 'IncludeLaunchDescription', 'OpaqueFunction')},
+            'AppendEnvironmentVariable', 'DeclareLaunchArgument', 'ExecuteProcess',
+            'GroupAction', 'IncludeLaunchDescription', 'OpaqueFunction', 'SetEnvironmentVariable',
+            'Shutdown')},
+        'launch.conditions': {'IfCondition': _Recorded},
         'launch.launch_description_sources': {'PythonLaunchDescriptionSource': _Recorded},
-        'launch.substitutions': {'LaunchConfiguration': _Configuration,
-                                 'PathJoinSubstitution': _Join},
+        'launch.substitutions': {'EqualsSubstitution': _Recorded,
+                                 'LaunchConfiguration': _Configuration,
+                                 'PathJoinSubstitution': _Join,
+                                 'PythonExpression': _Recorded, 'TextSubstitution': _Recorded},
         'launch_ros.actions': {'Node': _Recorded},
         'launch_ros.substitutions': {'FindPackageShare': _Share},
     }
@@ -72,15 +77,20 @@ def _stand_ins():
     return modules
 
 
-def _launch(monkeypatch, **arguments):
-    """Run mission.launch.py with ``arguments``; return (world arguments, {name: node})."""
+def _entities(monkeypatch, file_name):
+    """Return the entities of a launch file's description, built with the stand-ins."""
     for name, module in _stand_ins().items():
         monkeypatch.setitem(sys.modules, name, module)
     spec = importlib.util.spec_from_file_location(
-        'mission_launch', os.path.join(LAUNCH_DIR, 'mission.launch.py'))
+        file_name.replace('.', '_'), os.path.join(LAUNCH_DIR, file_name))
     launch_file = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(launch_file)
-    entities = launch_file.generate_launch_description().args[0]
+    return launch_file.generate_launch_description().args[0]
+
+
+def _launch(monkeypatch, **arguments):
+    """Run mission.launch.py with ``arguments``; return (world arguments, {name: node})."""
+    entities = _entities(monkeypatch, 'mission.launch.py')
     context = {e.args[0]: e.kwargs['default_value'] for e in entities if e.args}
     context.update(arguments)
     opaque = [e for e in entities if 'function' in e.kwargs][0]
@@ -133,3 +143,19 @@ def test_quick_scenario_through_launch_runs_fast_with_one_helicopter(monkeypatch
     assert launched['mission_control'][1]['max_helicopters'] == 1
     assert float(world_arguments['clock_rate']) == 20.0
     assert launched['rover'][1]['duration_scale'] == 0.01
+
+
+def test_world_launch_takes_every_argument_the_mission_passes(monkeypatch):
+    """Every argument mission.launch.py gives world.launch.py is declared and reaches the node."""
+    world_arguments, _ = _launch(monkeypatch, out_dir='.')
+    entities = _entities(monkeypatch, 'world.launch.py')
+    declared = {e.args[0] for e in entities if type(e) is _Recorded and e.args
+                and isinstance(e.args[0], str)}
+    assert set(world_arguments) <= declared
+    groups = [e for e in entities if 'actions' in e.kwargs]
+    nodes = [action for group in groups for action in group.kwargs['actions']
+             if action.kwargs.get('executable') == 'world']
+    assert len(nodes) == 1
+    parameters = nodes[0].kwargs['parameters'][0]
+    passed = {k for k, v in parameters.items() if isinstance(v, _Configuration)}
+    assert set(world_arguments) - {'backend'} <= passed

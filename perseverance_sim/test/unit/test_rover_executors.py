@@ -93,8 +93,8 @@ class FakeWorld(RoverPort):
 
 
 def _deposit(world, slot_xy=(0.35, 0.0)):
-    return DepositExecutor(FACTS, SCALE, 1.0).run(world, 'tube_05', SLOT, 1, slot_xy,
-                                                   world.rover)
+    executor = DepositExecutor(FACTS, SCALE, 1.0)
+    return executor.run(world, 'tube_05', SLOT, 1, slot_xy, world.rover)
 
 
 def test_a_drop_records_where_the_tube_came_to_rest():
