@@ -30,8 +30,9 @@ from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from .logic import TRANSFER_ARM_JOINTS
-from .sequences import ArmSettings, Attached, Lander, LanderWorld, Unanswered
+from .sequences import ArmSettings, Lander, LanderWorld
 from ..domain.facts import load_mission_facts
+from ..domain.ports import HandOff, Unanswered
 from ..domain.site_layout import LANDER_SITE, LanderSite
 from ..domain.tubes import SealState
 from ..domain.validation import Refusal
@@ -111,7 +112,7 @@ class _GoalWorld(LanderWorld):
             response = self.node.world.attach(tube_id, carrier, tolerance)
         except ServiceCallError as error:
             raise Unanswered(str(error)) from None
-        return Attached(response.success, response.distance, response.error_msg)
+        return HandOff(response.success, response.error_msg, response.distance)
 
     def record(self, tube_id, from_holder, to_holder, action, position):
         self.node.world.record(tube_id, from_holder, to_holder, action, position)

@@ -20,6 +20,7 @@ import math
 from .logic import (forward_kinematics, LoadStage, MarsAscentVehicle, plan_load,
                     SampleContainer, SHOULDER, TRANSFER_ARM_JOINTS, TRANSFER_ARM_LIMITS,
                     transfer_arm_pose)
+from ..domain.ports import GoalPort, Unanswered
 from ..domain.tubes import (check_tube_id, GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM,
                             MAV_LAUNCHED, ROVER_CACHING_ASSEMBLY)
 from ..domain.validation import Refusal
@@ -45,33 +46,8 @@ class ArmSettings:
     settle_timeout: float = 60.0   # s after a move to arrive before TIMEOUT
 
 
-@dataclass(frozen=True)
-class Attached:
-    """The world's answer to an attach request."""
-
-    success: bool
-    distance: float = 0.0  # m from the carrier's attach point
-    error_msg: str = ''
-
-
-class Unanswered(Exception):
-    """A world or ledger service did not answer (the message says which and why)."""
-
-
-class LanderWorld:
-    """What a sequence needs of the world during one goal; the node implements it over ROS."""
-
-    def now(self):
-        """Return the sim time (s)."""
-        raise NotImplementedError
-
-    def wait(self, seconds, cancellable=True):
-        """Wait ``seconds`` of sim time; False if the goal was cancelled (or shutdown)."""
-        raise NotImplementedError
-
-    def cancel_requested(self):
-        """Return True once the goal's client asked to cancel it."""
-        raise NotImplementedError
+class LanderWorld(GoalPort):
+    """What a sequence needs of the world during one goal, beyond a ``GoalPort``."""
 
     def feedback(self, stage, progress):
         """Publish the goal's feedback: a stage of the action and progress 0..1."""
@@ -94,15 +70,11 @@ class LanderWorld:
         raise NotImplementedError
 
     def attach(self, tube_id, carrier, tolerance):
-        """Attach a tube to ``carrier`` within ``tolerance`` (m); Attached, or Unanswered."""
+        """Attach a tube to ``carrier`` within ``tolerance`` (m); a HandOff, or Unanswered."""
         raise NotImplementedError
 
     def record(self, tube_id, from_holder, to_holder, action, position):
         """Report a change of holder to the ledger (a failure is the world's to log)."""
-        raise NotImplementedError
-
-    def log(self, message, warning=False):
-        """Log ``message`` as information, or as a warning."""
         raise NotImplementedError
 
 

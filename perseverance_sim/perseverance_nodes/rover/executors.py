@@ -19,6 +19,7 @@ from .logic import navigation_progress, NavStage, WaypointFollower
 from .sampling import (classify_drop, DepositStage, DropCheck, forced_drop_pose, plan_collection,
                        plan_deposit, RECOVERY_KNOCK_OVER, RECOVERY_NUDGE, recovery_steps)
 from .targets import drill_pose_for_rock, sample_sol
+from ..domain.ports import GoalPort, wait_or_refuse
 from ..domain.timeline import Step, Timeline
 from ..domain.tubes import FaultKind, ROVER_CACHING_ASSEMBLY
 from ..domain.validation import Refusal
@@ -33,20 +34,8 @@ CONTROL_PERIOD = 0.1      # s of sim time between NavigateTo commands
 SETTLE_TRIES = 3          # stops outside the tolerance after arriving before NavigateTo fails
 
 
-class RoverPort:
-    """What the executors need from the rover node (each method documents its contract)."""
-
-    def now(self):
-        """Return the sim time (s)."""
-        raise NotImplementedError
-
-    def wait(self, seconds, cancellable):
-        """Wait ``seconds`` of sim time; Refusal CANCELED if cancelled (when cancellable)."""
-        raise NotImplementedError
-
-    def cancel_requested(self):
-        """Return True if the goal's cancel was asked for."""
-        raise NotImplementedError
+class RoverPort(GoalPort):
+    """What the executors need from the rover node, beyond a ``GoalPort`` (time, waits, log)."""
 
     def pose(self):
         """Return the rover's (Pose2D, z) in frame "world"; Refusal WORLD without odometry."""
@@ -82,10 +71,6 @@ class RoverPort:
 
     def faults(self, kinds, targets, trigger):
         """Return the kinds of armed or active faults of ``kinds`` aimed at targets/trigger."""
-        raise NotImplementedError
-
-    def log(self, text, warning=False):
-        """Log a line."""
         raise NotImplementedError
 
 
@@ -180,7 +165,7 @@ class NavigateExecutor:
             if port.now() > deadline:
                 raise Refusal('TIMEOUT', 'not at ({:.2f}, {:.2f}) after {:.0f} s of sim time; '
                               '{:.2f} m left'.format(x, y, budget, nav.distance_remaining))
-            port.wait(CONTROL_PERIOD, cancellable=True)
+            wait_or_refuse(port, CONTROL_PERIOD, cancellable=True)
 
 
 class CollectExecutor:
@@ -212,7 +197,7 @@ class CollectExecutor:
                 if 'pose' in step.details:
                     target = aimed.get(tuple(step.details['pose']), step.details['pose'])
                     port.send_arm(target, max(seconds, MIN_ARM_MOVE))
-                port.wait(seconds, cancellable=True)
+                wait_or_refuse(port, seconds, cancellable=True)
                 if step.name.startswith('handoff_') and step.name != 'handoff_blocked':
                     self._record_fill(port, plan.cores[int(step.name.split('_')[1]) - 1])
         except Refusal:
@@ -269,7 +254,7 @@ class DepositExecutor:
 
         port.feedback(DepositStage.ALIGN, 0 / total)  # stopped over the slot, arm clear
         port.send_arm(arm_pose('stow'))
-        port.wait(steps[DepositStage.ALIGN].duration * self.scale, cancellable=True)
+        wait_or_refuse(port, steps[DepositStage.ALIGN].duration * self.scale, cancellable=True)
         port.feedback(DepositStage.RELEASE, 1 / total)  # the tube falls 0.89 m from the belly
         released_at = port.tube_pose(tube)[0]
         released_from = port.release(tube)
@@ -283,7 +268,7 @@ class DepositExecutor:
             port.record(tube, ROVER_CACHING_ASSEMBLY, holder, 'drop', port.tube_pose(tube)[0])
             raise
         port.feedback(DepositStage.INSPECT, 3 / total)
-        port.wait(steps[DepositStage.INSPECT].duration * self.scale, cancellable=False)
+        wait_or_refuse(port, steps[DepositStage.INSPECT].duration * self.scale, cancellable=False)
         forced = port.faults((FaultKind.TUBE_ON_END, FaultKind.TUBE_IN_WHEEL_PATH), (tube,),
                              'drop:{}'.format(number))
         check = classify_with_faults(classify_drop(*rest, rover_pose, self.facts), forced,
@@ -304,9 +289,9 @@ class DepositExecutor:
         """Play one recovery: the arm to its pose and back to stow, half the time each."""
         half = step.duration * self.scale / 2.0
         port.send_arm(step.details['pose'], max(half, MIN_ARM_MOVE))
-        port.wait(half, cancellable=False)
+        wait_or_refuse(port, half, cancellable=False)
         port.send_arm(arm_pose('stow'), max(half, MIN_ARM_MOVE))
-        port.wait(half, cancellable=False)
+        wait_or_refuse(port, half, cancellable=False)
 
     @staticmethod
     def wait_at_rest(port, tube):
@@ -314,7 +299,7 @@ class DepositExecutor:
         deadline = port.now() + TUBE_FALL_TIMEOUT
         history = []
         while port.now() < deadline:
-            port.wait(TUBE_POLL_PERIOD, cancellable=False)
+            wait_or_refuse(port, TUBE_POLL_PERIOD, cancellable=False)
             pose = port.tube_pose(tube)
             history.append(pose[0])
             recent = history[-TUBE_REST_WINDOW:]
@@ -376,7 +361,7 @@ class HandOverExecutor:
             port.feedback(step.stage, timeline.progress(index))
             if step.stage == HandOverStage.ARM_TO_CACHE:
                 port.send_arm(arm_pose('stow'))  # clear of the transfer arm's path
-            port.wait(step.duration * self.scale, cancellable=True)
+            wait_or_refuse(port, step.duration * self.scale, cancellable=True)
         port.feedback(HandOverStage.RELEASE, 1.0)
         port.log('{} offered to the lander in the rack ({:.2f} m from the pick point)'.format(
             tube, off))

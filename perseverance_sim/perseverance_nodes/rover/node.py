@@ -311,10 +311,9 @@ class GoalPort(RoverPort):
         self.drive, self.send_arm, self.faults = (node.body.drive, node.body.send_arm,
                                                   node.faults_for)
 
-    def wait(self, seconds, cancellable):
-        """Wait on sim time; Refusal CANCELED when cancelled (or shutting down)."""
-        if not wait_on_clock(self.node, seconds, self.goal_handle if cancellable else None):
-            raise Refusal('CANCELED', 'cancelled' if cancellable else 'shutting down')
+    def wait(self, seconds, cancellable=True):
+        """Wait on sim time; False when cancelled (if cancellable) or shutting down."""
+        return wait_on_clock(self.node, seconds, self.goal_handle if cancellable else None)
 
     def cancel_requested(self):
         """Return True if the goal's cancel was asked for."""

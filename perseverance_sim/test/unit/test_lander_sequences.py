@@ -11,6 +11,7 @@ and an attach service that measures the distance from the tube to the carrier's 
 import math
 
 from perseverance_nodes.domain.facts import load_mission_facts
+from perseverance_nodes.domain.ports import HandOff, Unanswered
 from perseverance_nodes.domain.site_layout import LANDER_SITE, LanderSite
 from perseverance_nodes.domain.tubes import (GROUND, helicopter_gripper, LANDER_CONTAINER,
                                              LANDER_TRANSFER_ARM, MAV_LAUNCHED,
@@ -18,9 +19,8 @@ from perseverance_nodes.domain.tubes import (GROUND, helicopter_gripper, LANDER_
 from perseverance_nodes.domain.validation import Refusal
 from perseverance_nodes.lander.logic import (CONTAINER_PORT, forward_kinematics, LaunchStage,
                                              LoadStage, transfer_arm_pose)
-from perseverance_nodes.lander.sequences import (ArmSettings, Attached, CONTAINER, GRIPPER,
-                                                 Lander, LanderWorld, Unanswered,
-                                                 within_limits)
+from perseverance_nodes.lander.sequences import (ArmSettings, CONTAINER, GRIPPER, Lander,
+                                                 LanderWorld, within_limits)
 import pytest
 
 FACTS = load_mission_facts()
@@ -112,11 +112,11 @@ class SimWorld(LanderWorld):
         if carrier == GRIPPER:
             self.grasp_errors.append(distance)
         if carrier in self.refuse or distance > tolerance:
-            return Attached(False, distance, 'out of tolerance')
+            return HandOff(False, 'out of tolerance', distance)
         self.carrier[tube_id] = carrier
         if carrier == CONTAINER:
             self.tubes[tube_id] = (point, 0.0)
-        return Attached(True, distance)
+        return HandOff(True, distance=distance)
 
     def record(self, tube_id, from_holder, to_holder, action, position):
         """Keep the custody record."""

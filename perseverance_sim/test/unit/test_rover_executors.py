@@ -41,15 +41,16 @@ class FakeWorld(RoverPort):
     def now(self):
         return self.time
 
-    def wait(self, seconds, cancellable):
+    def wait(self, seconds, cancellable=True):
         if cancellable and self.cancel_requested():
-            raise Refusal('CANCELED', 'cancelled')
+            return False
         self.waits.append(seconds)
         x, y, yaw = self.rover.x, self.rover.y, self.rover.yaw
         yaw += self.speed[1] * seconds
         self.rover = Pose2D(x + self.speed[0] * seconds * math.cos(yaw),
                             y + self.speed[0] * seconds * math.sin(yaw), yaw)
         self.time += seconds
+        return True
 
     def cancel_requested(self):
         return self.cancel_after is not None and self.time >= self.cancel_after
