@@ -120,26 +120,15 @@ def _along(origin, toward, distance):
     return (origin[0] + dx / length * distance, origin[1] + dy / length * distance)
 
 
-def plan_retrieval(tube_id, helicopter, start, tube, drop, facts):
-    """
-    Plan a sortie from ``start`` to the tube at ``tube`` and back to ``drop``.
-
-    All points are (x, y, z) in frame "world" with z the ground height there. Raises
-    ``Refusal('OUT_OF_RANGE')`` when the horizontal flight exceeds ``helicopter.flight_range``
-    and ``Refusal('BATTERY_LOW')`` when even a full battery minus its reserve cannot fly it.
-    """
-    heli = facts.helicopter
-    for name, point in (('start', start), ('tube', tube), ('drop', drop)):
-        if len(point) != 3 or not all(math.isfinite(c) for c in point):
-            raise Refusal('INVALID_GOAL', f'{name} {point!r} is not a finite (x, y, z) point')
+def _sortie_legs(start, tube, drop, heli):
+    """Return the legs as (leg, target (x, y, z), horizontal speed, vertical speed, transfer)."""
     land_xy = _along(tube, start, heli.land_offset)
     grasp_xy = _along(tube, land_xy, GRASP_REACH)
     drop_xy = (drop[0], drop[1])
     clear_xy = _along(drop, grasp_xy, heli.land_offset)  # back away so the arm can reach the tube
     out_alt = max(start[2], tube[2]) + heli.cruise_altitude
     back_alt = max(tube[2], drop[2]) + heli.cruise_altitude
-    # (leg, target (x, y, z), horizontal speed, vertical speed, transfer)
-    legs = [
+    return [
         (FlightLeg.TAKEOFF, (start[0], start[1], out_alt), 0.0, heli.climb_rate, None),
         (FlightLeg.CRUISE, (land_xy[0], land_xy[1], out_alt), heli.cruise_speed, 0.0, None),
         (FlightLeg.DESCEND, (land_xy[0], land_xy[1], tube[2] + FLARE_HEIGHT), 0.0,
@@ -156,22 +145,39 @@ def plan_retrieval(tube_id, helicopter, start, tube, drop, facts):
         (FlightLeg.RELEASE, (drop_xy[0], drop_xy[1], drop[2]), 0.0, 0.0, 'release'),
         (FlightLeg.CLEAR, (clear_xy[0], clear_xy[1], drop[2]), heli.drive_speed, 0.0, None),
     ]
+
+
+def _leg_duration(leg, horizontal, vertical, h_speed, v_speed, heli):
+    """Return a leg's planned duration (s) over ``horizontal`` and ``vertical`` metres."""
+    if leg == FlightLeg.GRASP:
+        return heli.grasp_duration
+    if leg == FlightLeg.RELEASE:
+        return heli.release_duration
+    if leg == FlightLeg.LAND_AT_LANDER:  # fast descent, then the slow flare
+        flare = min(FLARE_HEIGHT, vertical)
+        return (vertical - flare) / heli.climb_rate + flare / heli.landing_speed
+    return (horizontal / h_speed if h_speed else 0.0) + (vertical / v_speed if v_speed else 0.0)
+
+
+def plan_retrieval(tube_id, helicopter, start, tube, drop, facts):
+    """
+    Plan a sortie from ``start`` to the tube at ``tube`` and back to ``drop``.
+
+    All points are (x, y, z) in frame "world" with z the ground height there. Raises
+    ``Refusal('OUT_OF_RANGE')`` when the horizontal flight exceeds ``helicopter.flight_range``
+    and ``Refusal('BATTERY_LOW')`` when even a full battery minus its reserve cannot fly it.
+    """
+    heli = facts.helicopter
+    for name, point in (('start', start), ('tube', tube), ('drop', drop)):
+        if len(point) != 3 or not all(math.isfinite(c) for c in point):
+            raise Refusal('INVALID_GOAL', f'{name} {point!r} is not a finite (x, y, z) point')
     steps, position = [], (start[0], start[1], start[2])
     flight_distance = path_length = energy = 0.0
     gripper = f'helicopter_{helicopter}/gripper'
-    for leg, target, h_speed, v_speed, transfer in legs:
+    for leg, target, h_speed, v_speed, transfer in _sortie_legs(start, tube, drop, heli):
         horizontal = math.hypot(target[0] - position[0], target[1] - position[1])
         vertical = abs(target[2] - position[2])
-        if leg == FlightLeg.GRASP:
-            duration = heli.grasp_duration
-        elif leg == FlightLeg.RELEASE:
-            duration = heli.release_duration
-        elif leg == FlightLeg.LAND_AT_LANDER:  # fast descent, then the slow flare
-            flare = min(FLARE_HEIGHT, vertical)
-            duration = (vertical - flare) / heli.climb_rate + flare / heli.landing_speed
-        else:
-            duration = (horizontal / h_speed if h_speed else 0.0) + (
-                vertical / v_speed if v_speed else 0.0)
+        duration = _leg_duration(leg, horizontal, vertical, h_speed, v_speed, heli)
         if leg in (FlightLeg.CRUISE, FlightLeg.CRUISE_RETURN):
             flight_distance += horizontal
         path_length += horizontal + vertical
@@ -324,7 +330,7 @@ def emergency_landing_setpoint(position, ground_z, facts):
 
 
 # ---------------------------------------------------------------------------------------------
-# Sortie execution for an action callback
+# Following the legs (sortie.Sortie flies them with this)
 
 
 @dataclass(frozen=True)
@@ -340,12 +346,12 @@ class FlightUpdate:
     battery_fraction: float
 
 
-class SortieExecutor:
+class LegTracker:
     """
     Walk a FlightPlan leg by leg from measured state; drains the battery as it goes.
 
     Flying legs end when the helicopter has arrived; hold legs (grasp, release) when their
-    duration has passed. The node calls ``update`` at its control rate with sim time.
+    duration has passed. The sortie calls ``update`` at its control rate with sim time.
     """
 
     def __init__(self, plan, battery, facts, start_time):

@@ -10,8 +10,8 @@ from perseverance_nodes.domain.validation import Refusal
 from perseverance_nodes.helicopter.logic import abort_outcome, Battery, choose_failure_point
 from perseverance_nodes.helicopter.logic import emergency_landing_setpoint, FEEDBACK_STAGE
 from perseverance_nodes.helicopter.logic import EMERGENCY_SIDESTEP
-from perseverance_nodes.helicopter.logic import FlightLeg, plan_retrieval, ready_time
-from perseverance_nodes.helicopter.logic import SortieExecutor, velocity_setpoint
+from perseverance_nodes.helicopter.logic import FlightLeg, LegTracker, plan_retrieval
+from perseverance_nodes.helicopter.logic import ready_time, velocity_setpoint
 import pytest
 
 FACTS = load_mission_facts()
@@ -94,15 +94,15 @@ def test_setpoints_are_limited_and_slow_down_near_the_target():
     assert down.vz == pytest.approx(-FACTS.helicopter.landing_speed)
 
 
-def test_sortie_executor_flies_the_plan_in_a_point_mass_sim():
-    """Check that sortie executor flies the plan in a point mass sim."""
+def test_leg_tracker_flies_the_plan_in_a_point_mass_sim():
+    """Check that the leg tracker flies the plan in a point mass sim."""
     plan = plan_retrieval('tube_02', 1, HOME, TUBE, DROP, FACTS)
     battery = Battery(FACTS.helicopter.battery_capacity)
-    executor = SortieExecutor(plan, battery, FACTS, 0.0)
+    tracker = LegTracker(plan, battery, FACTS, 0.0)
     position, velocity, now, dt, entered = list(HOME), [0.0, 0.0, 0.0], 0.0, 0.1, []
     progress = []
     while now < 1000.0:
-        update = executor.update(now, position, velocity)
+        update = tracker.update(now, position, velocity)
         entered += [step.name for step in update.entered]
         progress.append(update.progress)
         if update.done:
@@ -114,7 +114,7 @@ def test_sortie_executor_flies_the_plan_in_a_point_mass_sim():
     assert progress == sorted(progress) and progress[-1] == 1.0
     assert math.dist(position[:2], plan.timeline.steps[-1].details['target'][:2]) < 0.3
     assert now == pytest.approx(plan.timeline.total_duration, rel=0.1)
-    assert 0.0 < battery.fraction < 1.0 and not executor.battery_ran_flat
+    assert 0.0 < battery.fraction < 1.0 and not tracker.battery_ran_flat
 
 
 def test_failure_point_is_deterministic_and_airborne():
