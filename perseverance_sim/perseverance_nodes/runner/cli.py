@@ -77,7 +77,9 @@ def build_parser():
                     'ledger, then drive from this terminal (keys are shown on screen). '
                     'teleop_twist_keyboard works too: it publishes on /rover/cmd_vel.')
     teleop.add_argument('--speed', type=float, default=0.5,
-                        help='rover speed limit (m/s; default 0.5; the real rover: 0.042)')
+                        help='top driving speed (m/s; default 0.5; at most 1.0). Above the '
+                             "real rover's 0.042 the rover runs with the world's DiffDrive "
+                             "limits (1.0 m/s, 0.5 rad/s); 0 = the real rover's limits")
     teleop.add_argument('--real-time-factor', type=float, default=1.0,
                         help='world pacing, sim time / wall time (default 1.0)')
     teleop.add_argument('--attach', action='store_true',
@@ -120,7 +122,7 @@ def main(argv=None):
         from .teleop_session import run_teleop_session
         return run_teleop_session(os.path.abspath(args.out or _default_run_dir()),
                                   real_time_factor=args.real_time_factor,
-                                  rover_speed=args.speed, attach=args.attach)
+                                  top_speed=args.speed, attach=args.attach)
     if args.command == 'world':
         from ..world.node import main as world_main
         extra = [a for a in args.node_args if a != '--']

@@ -5,29 +5,43 @@
 
 Starts the world at real time with the nodes a driver needs (tube ledger, caching assembly,
 rover), waits until they serve their interfaces, runs the keyboard teleop in this terminal, and
-stops everything when the teleop exits. With `--attach` only the keyboard UI runs, for a
-simulation already started by `ros2 launch` or another `perseverance-sim`.
+stops everything when the teleop exits. A top speed above the real rover's (mission facts) starts
+the rover with the world's DiffDrive limits (bringup.FAST_ROVER) so that it can be reached; the
+teleop reads the limits the rover node applies and never asks for more. With `--attach` only
+the keyboard UI runs, for a simulation already started by `ros2 launch` or another
+`perseverance-sim`.
 """
 
 import os
 import sys
 
-from .bringup import node_table, RunOptions, split_available, System
+from .bringup import FAST_ROVER, node_table, RunOptions, System
 from .domain_lease import DomainLease
+from ..domain.facts import load_mission_facts
 from ..ros.client import RosClient
+from ..teleop import node as teleop_node
 
 # What driving needs: the world, the rover, and the nodes that make sampling and drops possible.
 TELEOP_NODES = ('world', 'tube_ledger', 'caching_assembly', 'rover')
+TOP_SPEED_LIMIT = FAST_ROVER['max_linear_speed']  # m/s: the world's DiffDrive limit
 
 
-def run_teleop_session(out_dir, real_time_factor=1.0, rover_speed=0.0, attach=False,
+def run_teleop_session(out_dir, real_time_factor=1.0, top_speed=0.0, attach=False,
                        timeout=120.0, stream=None):
-    """Run the teleop, bringing the simulation up first unless `attach`; return an exit code."""
-    from ..teleop import node as teleop_node
+    """
+    Run the teleop, bringing the simulation up first unless `attach`; return an exit code.
+
+    ``top_speed`` (m/s) caps the teleop; 0 = the rover's limit. Above the real rover's limit the
+    rover runs with the world's DiffDrive limits. Exit code 2 for a speed beyond those.
+    """
     stream = stream or sys.stdout
+    if not 0.0 <= top_speed <= TOP_SPEED_LIMIT:
+        print('perseverance-sim teleop: --speed {} is not within 0..{} m/s (the DiffDrive '
+              'limit of the world)'.format(top_speed, TOP_SPEED_LIMIT), file=stream)
+        return 2
     ui_args = ['teleop']
-    if rover_speed > 0.0:
-        ui_args += ['--ros-args', '-p', 'max_linear_speed:={}'.format(float(rover_speed))]
+    if top_speed > 0.0:
+        ui_args += ['--ros-args', '-p', 'max_linear_speed:={}'.format(float(top_speed))]
     if attach or not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Without a terminal the UI explains why it cannot run, before anything is started.
         return teleop_node.main(ui_args)
@@ -35,13 +49,10 @@ def run_teleop_session(out_dir, real_time_factor=1.0, rover_speed=0.0, attach=Fa
     if 'ROS_DOMAIN_ID' not in os.environ:
         lease = DomainLease()
         os.environ['ROS_DOMAIN_ID'] = str(lease.domain_id)  # the UI joins the same domain
-    options = RunOptions(out_dir=out_dir, real_time_factor=real_time_factor,
-                         rover_speed=rover_speed, duration_scale=0.05, helicopters=0)
+    fast = top_speed > load_mission_facts(None).rover.max_linear_speed
+    options = RunOptions(out_dir=out_dir, real_time_factor=real_time_factor, fast_rover=fast,
+                         duration_scale=0.05, helicopters=0)
     specs = [s for s in node_table(options) if s.process_name in TELEOP_NODES]
-    specs, missing = split_available(specs)
-    if missing:
-        print('cannot drive: nodes missing: ' + ', '.join(sorted(missing)), file=stream)
-        return 1
     system = System(specs, os.path.join(out_dir, 'logs'), int(os.environ['ROS_DOMAIN_ID']))
     client = None
     try:
@@ -53,7 +64,7 @@ def run_teleop_session(out_dir, real_time_factor=1.0, rover_speed=0.0, attach=Fa
         client.close()
         client = None
         code = teleop_node.main(ui_args)
-    except (TimeoutError, RuntimeError) as error:
+    except (TimeoutError, RuntimeError, FileNotFoundError) as error:
         print('perseverance-sim teleop: {}\n{}'.format(error, system.report()), file=stream)
         code = 1
     finally:

@@ -6,7 +6,7 @@ The teleop's keys and what they do, without ROS or a terminal (unit-tested).
 Keys are strings as read from a terminal in raw mode: one character, or an escape sequence for
 the arrow keys. ``split_keys`` cuts what one read returned into keys, ``command_for`` maps a key
 to a ``Command``, and ``DriveState.apply`` turns drive commands into the speeds to publish,
-clamped to the rover's limits.
+clamped to the top speeds (at most the rover's limits).
 """
 
 from dataclasses import dataclass, replace
@@ -88,7 +88,7 @@ def _clamp(value, limit):
 
 @dataclass(frozen=True)
 class DriveState:
-    """The speeds the teleop publishes, the step per key press and the rover's limits."""
+    """The speeds the teleop publishes, the step per key press and the top speeds."""
 
     max_linear: float         # m/s
     max_angular: float        # rad/s
@@ -121,6 +121,12 @@ class DriveState:
             return replace(self, linear=0.0, angular=0.0)
         return self
 
+    def with_limits(self, max_linear, max_angular):
+        """Return the state with new top speeds, its speeds clamped to them."""
+        return replace(self, max_linear=max_linear, max_angular=max_angular,
+                       linear=_clamp(self.linear, max_linear),
+                       angular=_clamp(self.angular, max_angular))
+
 
 def nearest(points, x, y):
     """Return (name, distance) of the nearest of ``points`` {name: (x, y)}, or (None, inf)."""
@@ -130,6 +136,12 @@ def nearest(points, x, y):
         if distance < best[1]:
             best = (name, distance)
     return best
+
+
+def belly_point(pose, offset):
+    """Return the (x, y) where a rover at ``pose`` (x, y, yaw) drops a tube from its belly."""
+    x, y, yaw = pose
+    return (x + offset * math.cos(yaw), y + offset * math.sin(yaw))
 
 
 def nearest_slot(slots, x, y):
@@ -149,18 +161,3 @@ def next_sealed_tube(tubes):
                   if t.holder == ROVER_CACHING_ASSEMBLY and t.seal == int(SealState.SEALED)
                   and t.kind == int(TubeKind.SAMPLE)]
     return min(candidates, key=tube_index) if candidates else None
-
-
-def status_line(pose, state, action, width=100):
-    """
-    Return the one-line status: rover pose, commanded speeds, the last action's news.
-
-    ``pose`` is (x, y, yaw) or None when no odometry arrived yet.
-    """
-    where = 'no odometry yet'
-    if pose is not None:
-        where = 'x {:7.2f}  y {:7.2f}  yaw {:4.0f} deg'.format(
-            pose[0], pose[1], math.degrees(pose[2]))
-    text = '{} | cmd {:+.3f} m/s {:+.3f} rad/s | {}'.format(
-        where, state.linear, state.angular, action or 'no action yet')
-    return text[:width]

@@ -3,310 +3,266 @@
 """
 The keyboard teleop: a terminal UI driving the rover node.
 
-    teleop [--ros-args -p max_linear_speed:=0.5 ...]      (or: perseverance-sim teleop)
+    teleop [--ros-args -p max_linear_speed:=0.02 ...]      (or: perseverance-sim teleop)
 
 Publishes /rover/cmd_vel (Twist, about 10 Hz while moving: the rover's watchdog stops it when
 the keys stop) and /rover/arm/named_pose (String); sends /rover/collect_sample at the nearest
-rock and /rover/deposit_tube for the next sealed tube on board at the nearest depot slot. Shows
-help and a status line (rover odometry, commanded speeds, the last action's feedback / result).
+rock and /rover/deposit_tube for the next sealed tube on board at the nearest depot slot, both
+named places of the site (domain.site_layout), where the rover then works. Its top speeds are
+the limits the rover node applies, read from its parameters (/rover/get_parameters; 0 there
+means the mission facts), or less if max_linear_speed / max_angular_speed say so.
 
-The terminal is put in raw mode (termios) on the alternate screen and restored on every exit:
-q, Esc, Ctrl-C, SIGTERM, SIGHUP or an exception. It works in tmux. Without a terminal on stdin it
-refuses politely (exit code 2). Key logic lives in teleop.keymap (no ROS, unit-tested).
+The terminal is in raw mode on the alternate screen and restored on every exit (q, Esc, Ctrl-C,
+SIGTERM, SIGHUP or an exception); it works in tmux. Without a terminal on stdin the teleop
+refuses politely (exit code 2) before ROS starts. Keys: teleop.keymap; what the screen shows:
+teleop.screen; the terminal: teleop.terminal (no ROS, unit-tested).
 """
 
-import math
-import os
-import select
 import signal
 import sys
-import termios
-import textwrap
 import threading
 import time
-import tty
 
-from perseverance_nodes.ros.environment import apply_localhost_default
+from geometry_msgs.msg import Twist
+from nav_msgs.msg import Odometry
+from perseverance_interfaces.action import CollectSample, DepositTube
+from perseverance_interfaces.msg import TubeInventory
+from rcl_interfaces.msg import ParameterType
+from rcl_interfaces.srv import GetParameters
+import rclpy
+from rclpy.action import ActionClient
+from rclpy.executors import SingleThreadedExecutor
+from sensor_msgs.msg import JointState
+from std_msgs.msg import String
 
-from ..teleop import keymap
+from . import keymap
+from .screen import (ArmWatch, collect_summary, constant_names, deposit_summary, feedback_text,
+                     LIMIT_PARAMETERS, limits_from_parameters, result_text, screen_lines,
+                     top_speeds, View)
+from .terminal import RawTerminal, run_ui
+from ..domain.facts import load_mission_facts
+from ..domain.geometry import quaternion_to_yaw
+from ..domain.site_layout import CONTRACT_ROCKS, CONTRACT_SLOTS
+from ..domain.validation import ConfigError
+from ..ros.contract import (COLLECT_SAMPLE, CONTRACT_QOS, DEPOSIT_TUBE, LATCHED,
+                            ROVER_ARM_NAMED_POSE, ROVER_JOINT_STATES, ROVER_ODOMETRY,
+                            ROVER_TELEOP_CMD_VEL, TUBE_INVENTORY)
+from ..ros.environment import apply_localhost_default
+from ..ros.lean_node import LeanNode
+from ..ros.parameters import declare
 
 REFUSAL = ('teleop needs an interactive terminal: stdin is not a TTY. Run it in a terminal or '
            'a tmux pane (not through a pipe or from a script).')
-PUBLISH_PERIOD = 0.1   # s (wall) between cmd_vel publications while moving
-DRAW_PERIOD = 0.2      # s (wall) between screen refreshes
+ROVER_PARAMETERS = '/rover/get_parameters'   # the rover node's parameter service
 STOP_REPEATS = 3       # zero twists sent after a stop, in case one is lost
+POLL_PERIOD = 0.5      # s (wall) between looks at what the teleop still waits for
+ASK_AGAIN = 5.0        # s (wall) after which an unanswered parameter request is sent again
+PENDING = object()     # the goal while its response is on the way
 
 
-class RawTerminal:
-    """Raw mode on the alternate screen for a context; the terminal is restored on exit."""
-
-    def __init__(self, fd, out):
-        """Remember the terminal of file descriptor ``fd``; ``out`` is the text stream to draw."""
-        self.fd, self.out = fd, out
-        self._saved = None
-
-    def __enter__(self):
-        """Save the settings, switch to raw mode and the alternate screen."""
-        self._saved = termios.tcgetattr(self.fd)
-        tty.setraw(self.fd)
-        self.out.write('\x1b[?1049h\x1b[?25l')
-        self.out.flush()
-        return self
-
-    def __exit__(self, *exc):
-        """Restore the saved settings and the normal screen, whatever happened."""
-        try:
-            self.out.write('\x1b[?25h\x1b[?1049l')
-            self.out.flush()
-        finally:
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
-        return False
-
-    def read_keys(self, timeout):
-        """Return the keys typed within ``timeout`` s (an arrow's escape sequence is one key)."""
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if not ready:
-            return []
-        data = os.read(self.fd, 64)
-        if data == b'\x1b':  # a lone Esc, or the first byte of an arrow key: look for the rest
-            more, _, _ = select.select([self.fd], [], [], 0.03)
-            if more:
-                data += os.read(self.fd, 64)
-        return keymap.split_keys(data.decode('utf-8', errors='ignore'))
-
-    def draw(self, lines):
-        """Redraw the screen with ``lines`` (raw mode needs explicit carriage returns)."""
-        self.out.write('\x1b[H\x1b[2J' + '\r\n'.join(lines) + '\r\n')
-        self.out.flush()
+def _parameter_value(value):
+    """Return a ParameterValue's number or text; None when the parameter is not set."""
+    return {ParameterType.PARAMETER_DOUBLE: value.double_value,
+            ParameterType.PARAMETER_INTEGER: value.integer_value,
+            ParameterType.PARAMETER_STRING: value.string_value}.get(value.type)
 
 
-def _make_node():
-    """Create the teleop's rclpy node (imports rclpy only once a terminal is known)."""
-    from geometry_msgs.msg import Twist
-    from nav_msgs.msg import Odometry
-    from perseverance_interfaces.action import CollectSample, DepositTube
-    from perseverance_interfaces.msg import TubeInventory
-    from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
-    from rclpy.action import ActionClient
-    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-    from std_msgs.msg import String
+class TeleopNode(LeanNode):
+    """Publishers, subscriptions and clients behind the terminal UI."""
 
-    from ..domain.facts import load_mission_facts
-    from ..domain.geometry import quaternion_to_yaw
-    from ..ros.lean_node import LeanNode
-    from ..domain.scenario import load_scenario
-    from ..rover.targets import rock_table, slot_table
+    def __init__(self):
+        """Declare parameters; create publishers, subscriptions, clients and the poll timer."""
+        super().__init__('teleop')
+        self._declare_parameters()
+        self.facts = load_mission_facts(self.facts_file or None)
+        self.limits = limits_from_parameters({}, self.facts.rover,
+                                             'mission facts: the rover has not answered yet')
+        self._state_lock = threading.Lock()  # the keyboard and ROS threads both change speeds
+        self.state = keymap.DriveState(*top_speeds(self.cap_linear, self.cap_angular,
+                                                   self.limits), steps=self.speed_steps)
+        self._stop_repeats = 0
+        self.pose = self.speed = None
+        self.inventory = []
+        self.arm = ArmWatch()
+        self.action, self.goal = '', None
+        self.missing = ('odometry',)
+        self.limits_read, self._asked_at = False, None
+        self.cmd_pub = self.create_publisher(Twist, ROVER_TELEOP_CMD_VEL, 10)
+        self.arm_pub = self.create_publisher(String, ROVER_ARM_NAMED_POSE, 10)
+        self.create_subscription(Odometry, ROVER_ODOMETRY, self._on_odom, CONTRACT_QOS)
+        self.create_subscription(JointState, ROVER_JOINT_STATES, self._on_joints, CONTRACT_QOS)
+        self.create_subscription(TubeInventory, TUBE_INVENTORY, self._on_inventory, LATCHED)
+        self.collect_client = ActionClient(self, CollectSample, COLLECT_SAMPLE)
+        self.deposit_client = ActionClient(self, DepositTube, DEPOSIT_TUBE)
+        self.parameter_client = self.create_client(GetParameters, ROVER_PARAMETERS)
+        self.create_timer(POLL_PERIOD, self._poll)
 
-    latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
-                         reliability=ReliabilityPolicy.RELIABLE)
+    def _declare_parameters(self):
+        self.facts_file = declare(self, 'facts_file', '', 'mission facts YAML; empty = the '
+                                  'packaged config/mission_facts.yaml', read_only=True)
+        self.cap_linear = declare(
+            self, 'max_linear_speed', 0.0, "top teleop speed (m/s); 0 = the rover node's "
+            'limit, and never more than that limit', 0.0, 1.0, read_only=True)
+        self.cap_angular = declare(
+            self, 'max_angular_speed', 0.0, 'top teleop turn rate (rad/s); 0 = the rover '
+            "node's limit, and never more than that limit", 0.0, 1.0, read_only=True)
+        self.speed_steps = declare(self, 'speed_steps', 5, 'key presses from stop to top '
+                                   'speed', 1, 50, read_only=True)
 
-    def stage_names(feedback_type):
-        return {getattr(feedback_type, name): name[len('STAGE_'):].lower()
-                for name in dir(feedback_type) if name.startswith('STAGE_')}
+    # -- what the rover says -------------------------------------------------------------------
+    def _on_odom(self, msg):
+        p, q, v = msg.pose.pose.position, msg.pose.pose.orientation, msg.twist.twist
+        self.pose = (p.x, p.y, quaternion_to_yaw((q.x, q.y, q.z, q.w)))
+        self.speed = (v.linear.x, v.angular.z)
 
-    class TeleopNode(LeanNode):
-        """Publishers, subscriptions and action clients behind the terminal UI."""
+    def _on_joints(self, msg):
+        arm = sorted((n, p) for n, p in zip(msg.name, msg.position) if n.startswith('arm_'))
+        if arm:
+            self.arm.update(tuple(p for _, p in arm), time.monotonic())
 
-        def __init__(self):
-            super().__init__('teleop')
-            speed = [FloatingPointRange(from_value=0.0, to_value=1.0)]
-            scenario_file = self.declare_parameter('scenario_file', '', ParameterDescriptor(
-                description='scenario YAML (rocks and depot slots); empty = the packaged '
-                            'default', read_only=True)).value
-            facts_file = self.declare_parameter('facts_file', '', ParameterDescriptor(
-                description='mission facts YAML; empty = the packaged one',
-                read_only=True)).value
-            max_linear = self.declare_parameter('max_linear_speed', 0.0, ParameterDescriptor(
-                description='top teleop speed (m/s); 0 = the rover limit of the mission facts; '
-                            "keep it at most the rover node's max_linear_speed",
-                floating_point_range=speed, read_only=True)).value
-            max_angular = self.declare_parameter('max_angular_speed', 0.0, ParameterDescriptor(
-                description='top teleop turn rate (rad/s); 0 = the mission facts',
-                floating_point_range=speed, read_only=True)).value
-            steps = self.declare_parameter('speed_steps', 5, ParameterDescriptor(
-                description='key presses from stop to top speed',
-                integer_range=[IntegerRange(from_value=1, to_value=50, step=1)],
-                read_only=True)).value
-            facts = load_mission_facts(facts_file or None)
-            scenario = load_scenario(scenario_file or None, facts)
-            self.belly_offset = facts.rover.belly_drop_offset
-            self.rocks = rock_table(scenario)
-            self.slots = slot_table(scenario)
-            self.state = keymap.DriveState(max_linear or facts.rover.max_linear_speed,
-                                           max_angular or facts.rover.max_angular_speed,
-                                           steps=steps)
-            self.cmd_pub = self.create_publisher(Twist, '/rover/cmd_vel', 10)
-            self.arm_pub = self.create_publisher(String, '/rover/arm/named_pose', 10)
-            self.pose = None
-            self.inventory = []
-            self.create_subscription(Odometry, '/model/perseverance/odometry', self._on_odom, 10)
-            self.create_subscription(TubeInventory, '/tube_inventory', self._on_inventory,
-                                     latched)
-            self.collect_client = ActionClient(self, CollectSample, '/rover/collect_sample')
-            self.deposit_client = ActionClient(self, DepositTube, '/rover/deposit_tube')
-            self.collect_stages = stage_names(CollectSample.Feedback)
-            self.deposit_stages = stage_names(DepositTube.Feedback)
-            self.action = ''
-            self.goal = None
-            self._stop_repeats = 0
-            self._twist_type, self._string_type = Twist, String
-            self._collect_type, self._deposit_type = CollectSample, DepositTube
+    def _on_inventory(self, msg):
+        self.inventory = list(msg.tubes)
 
-        def _on_odom(self, msg):
-            p, q = msg.pose.pose.position, msg.pose.pose.orientation
-            self.pose = (p.x, p.y, quaternion_to_yaw((q.x, q.y, q.z, q.w)))
+    def _poll(self):
+        """Ask the rover for its limits until it answers; note what the teleop still lacks."""
+        now = time.monotonic()
+        if not self.limits_read and self.parameter_client.service_is_ready() and (
+                self._asked_at is None or now - self._asked_at > ASK_AGAIN):
+            self._asked_at = now
+            request = GetParameters.Request(names=list(LIMIT_PARAMETERS) + ['facts_file'])
+            self.parameter_client.call_async(request).add_done_callback(self._on_limits)
+        self.missing = tuple(what for what, have in (
+            ('odometry', self.pose is not None),
+            ('the rover limits ({})'.format(ROVER_PARAMETERS), self.limits_read),
+            ('the tube inventory', bool(self.inventory)),
+            (COLLECT_SAMPLE, self.collect_client.server_is_ready()),
+            (DEPOSIT_TUBE, self.deposit_client.server_is_ready())) if not have)
 
-        def _on_inventory(self, msg):
-            self.inventory = list(msg.tubes)
+    def _on_limits(self, future):
+        response = future.result()
+        if response is None or len(response.values) != len(LIMIT_PARAMETERS) + 1:
+            return  # asked again after ASK_AGAIN
+        values = [_parameter_value(v) for v in response.values]
+        facts, source = self.facts, 'read from the rover node'
+        rover_facts = values.pop() or ''
+        if rover_facts != self.facts_file:  # the rover's zeros mean its own facts' limits
+            try:
+                facts = load_mission_facts(rover_facts or None)
+            except (ConfigError, OSError) as error:
+                source += ' (its facts file {!r}: {}; ours used)'.format(rover_facts, error)
+        self.limits = limits_from_parameters(dict(zip(LIMIT_PARAMETERS, values)), facts.rover,
+                                             source)
+        with self._state_lock:
+            self.state = self.state.with_limits(*top_speeds(self.cap_linear, self.cap_angular,
+                                                            self.limits))
+        self.limits_read = True
 
-        # -- commands ------------------------------------------------------------------
-        def on_command(self, command):
-            """Act on one command."""
-            before = self.state
-            self.state = self.state.apply(command)
+    # -- commands ------------------------------------------------------------------------------
+    def on_command(self, command):
+        """Act on one command (drive at once; arm poses and actions in the executor's thread)."""
+        with self._state_lock:
+            before, self.state = self.state, self.state.apply(command)
             if (before.linear, before.angular) != (self.state.linear, self.state.angular):
                 self._stop_repeats = STOP_REPEATS
-            if command.kind == keymap.ARM:
-                self.arm_pub.publish(self._string_type(data=command.value))
-                self.action = 'arm -> {}'.format(command.value)
-            elif command.kind == keymap.COLLECT:
-                self._collect()
-            elif command.kind == keymap.DEPOSIT:
-                self._deposit()
-            elif command.kind == keymap.CANCEL:
-                if self.goal is not None:
-                    self.run_on_executor(self.goal.cancel_goal_async)
-                    self.action += ' (cancel requested)'
-                else:
-                    self.action = 'no action to cancel'
+        handler = {keymap.ARM: self._send_arm, keymap.COLLECT: self._collect,
+                   keymap.DEPOSIT: self._deposit, keymap.CANCEL: self._cancel}.get(command.kind)
+        if handler is not None:
+            self.run_on_executor(handler, command)
 
-        def publish_twist(self):
-            """Send the current speeds while moving, and a few zeros after a stop."""
-            moving = bool(self.state.linear or self.state.angular)
-            if not moving and self._stop_repeats <= 0:
-                return
-            if not moving:
-                self._stop_repeats -= 1
-            msg = self._twist_type()
-            msg.linear.x, msg.angular.z = float(self.state.linear), float(self.state.angular)
-            self.cmd_pub.publish(msg)
-
-        def stop(self):
-            """Stop the rover (on quit)."""
-            self.state = self.state.apply(keymap.Command(keymap.STOP))
-            self._stop_repeats = STOP_REPEATS
-            while self._stop_repeats > 0:
-                self.publish_twist()
-
-        def _collect(self):
-            if self.pose is None:
-                self.action = 'collect: no odometry yet'
-                return
-            rock, distance = keymap.nearest(self.rocks, self.pose[0], self.pose[1])
-            self._send(self.collect_client, self._collect_type.Goal(rock=rock),
-                       'collect at {} ({:.1f} m)'.format(rock, distance), self.collect_stages,
-                       self._collect_done)
-
-        def _collect_done(self, result):
-            return 'tubes ' + ', '.join('{} {} {:.0f} mm'.format(t, d, 1000 * c) for t, d, c in
-                                        zip(result.tube_ids, result.designations,
-                                            result.core_lengths))
-
-        def _deposit(self):
-            if self.pose is None:
-                self.action = 'deposit: no odometry yet'
-                return
-            tube = keymap.next_sealed_tube(self.inventory)
-            if tube is None:
-                self.action = 'deposit: no sealed tube on board{}'.format(
-                    '' if self.inventory else ' (no /tube_inventory yet)')
-                return
-            x, y, yaw = self.pose
-            belly = (x + self.belly_offset * math.cos(yaw), y + self.belly_offset * math.sin(yaw))
-            slot, distance = keymap.nearest_slot(self.slots, *belly)
-            self._send(self.deposit_client, self._deposit_type.Goal(tube_id=tube, slot=slot),
-                       'deposit {} at {} ({:.1f} m)'.format(tube, slot, distance),
-                       self.deposit_stages, self._deposit_done)
-
-        def _deposit_done(self, result):
-            p = result.tube_pose.position
-            return 'tube at ({:.2f}, {:.2f}, {:.3f}), rolled {:.2f} m{}{}'.format(
-                p.x, p.y, p.z, result.roll_distance,
-                ', was on end' if result.was_on_end else '',
-                ', was in wheel path' if result.was_in_wheel_path else '')
-
-        def _send(self, client, goal, label, stages, describe):
-            if self.goal is not None:
-                self.action = '{}: another action is running (k cancels it)'.format(label)
-                return
-            if not client.server_is_ready():
-                self.action = '{}: {} not available (is the rover node running?)'.format(
-                    label, client._action_name)
-                return
-            self.state = self.state.apply(keymap.Command(keymap.STOP))
-            self._stop_repeats = STOP_REPEATS
-            self.action = label + ': sent'
-
-            def on_feedback(msg):
-                self.action = '{}: {} {:.0f}%'.format(
-                    label, stages.get(msg.feedback.stage, '?'), 100.0 * msg.feedback.progress)
-
-            def on_result(future):
-                self.goal = None
-                result = future.result().result
-                if result.success:
-                    self.action = '{}: OK, {}'.format(label, describe(result))
-                else:
-                    self.action = '{}: FAILED ({}): {}'.format(
-                        label, result.error_code, result.error_msg)
-
-            def on_response(future):
-                handle = future.result()
-                if not handle.accepted:
-                    self.action = label + ': rejected (the rover is busy)'
+    def publish_twist(self):
+        """Send the current speeds while moving, and a few zeros after a stop."""
+        with self._state_lock:
+            linear, angular = self.state.linear, self.state.angular
+            if not (linear or angular):
+                if self._stop_repeats <= 0:
                     return
-                self.goal = handle
-                handle.get_result_async().add_done_callback(on_result)
+                self._stop_repeats -= 1
+        msg = Twist()
+        msg.linear.x, msg.angular.z = float(linear), float(angular)
+        self.cmd_pub.publish(msg)
 
-            def send():  # in the executor's thread: ActionClient is not thread-safe
-                client.send_goal_async(goal, feedback_callback=on_feedback).add_done_callback(
-                    on_response)
-            self.run_on_executor(send)
+    def _halt(self):
+        with self._state_lock:
+            self.state = self.state.apply(keymap.Command(keymap.STOP))
+            self._stop_repeats = STOP_REPEATS
 
-    return TeleopNode()
+    def stop(self):
+        """Stop the rover (on quit)."""
+        self._halt()
+        for _ in range(STOP_REPEATS):
+            self.publish_twist()
 
+    def screen(self, show_help, width):
+        """Return the lines of the screen."""
+        return screen_lines(View(self.limits, self.state, self.pose, self.speed, self.missing,
+                                 self.arm.describe(time.monotonic()), self.action, show_help),
+                            width)
 
-def _screen(node, show_help, width):
-    lines = list(keymap.HELP_LINES) if show_help else ['Perseverance teleop (h: help)']
-    limits = 'limits {:.3f} m/s, {:.3f} rad/s'.format(
-        node.state.max_linear, node.state.max_angular)
-    status = keymap.status_line(node.pose, node.state, node.action, width=10 * width)
-    lines += ['', limits] + textwrap.wrap(status, width, subsequent_indent='    ')
-    return lines
+    def _send_arm(self, command):
+        self.arm_pub.publish(String(data=command.value))
+        self.arm.request(command.value, time.monotonic())
+        self.action = 'arm -> {}'.format(command.value)
 
+    def _cancel(self, _command):
+        if self.goal is None or self.goal is PENDING:
+            self.action = ('cancel: no action running' if self.goal is None
+                           else 'cancel: the goal is not accepted yet')
+        else:
+            self.goal.cancel_goal_async()
+            self.action += ' (cancel requested)'
 
-def run_ui(node, terminal):
-    """Read keys, publish, redraw until a quit key (ROS callbacks run in another thread)."""
-    show_help, last_publish, last_draw = True, 0.0, 0.0
-    while True:
-        for key in terminal.read_keys(0.05):
-            command = keymap.command_for(key)
-            if command is None:
-                continue
-            if command.kind == keymap.QUIT:
+    def _collect(self, _command):
+        if self.pose is None:
+            self.action = 'collect: no odometry yet'
+            return
+        rock, distance = keymap.nearest(CONTRACT_ROCKS, self.pose[0], self.pose[1])
+        self._send(self.collect_client, CollectSample, CollectSample.Goal(rock=rock),
+                   'collect at {} ({:.1f} m)'.format(rock, distance), collect_summary)
+
+    def _deposit(self, _command):
+        if self.pose is None:
+            self.action = 'deposit: no odometry yet'
+            return
+        tube = keymap.next_sealed_tube(self.inventory)
+        if tube is None:
+            self.action = 'deposit: no sealed tube on board{}'.format(
+                '' if self.inventory else ' (no /tube_inventory yet)')
+            return
+        slot, distance = keymap.nearest_slot(CONTRACT_SLOTS, *keymap.belly_point(
+            self.pose, self.facts.rover.belly_drop_offset))
+        self._send(self.deposit_client, DepositTube, DepositTube.Goal(tube_id=tube, slot=slot),
+                   'deposit {} at {} ({:.1f} m)'.format(tube, slot, distance), deposit_summary)
+
+    def _send(self, client, action_type, goal, label, summary):
+        """Send a goal (in the executor's thread: ActionClient keeps no lock); show its news."""
+        if self.goal is not None:
+            self.action = '{}: another action is running (k cancels it)'.format(label)
+            return
+        if not client.server_is_ready():
+            self.action = '{}: {} not available (is the rover node running?)'.format(
+                label, client._action_name)
+            return
+        self._halt()
+        self.action, self.goal = label + ': sent', PENDING
+        stages = constant_names(action_type.Feedback, 'STAGE_')
+        errors = constant_names(action_type.Result, 'ERROR_')
+
+        def on_feedback(msg):
+            self.action = feedback_text(label, stages, msg.feedback.stage, msg.feedback.progress)
+
+        def on_result(future):
+            self.goal = None
+            self.action = result_text(label, future.result().result, summary, errors)
+
+        def on_response(future):
+            handle = future.result()
+            if not handle.accepted:
+                self.goal, self.action = None, label + ': rejected (the rover is busy)'
                 return
-            if command.kind == keymap.HELP:
-                show_help = not show_help
-            node.on_command(command)
-            last_draw = 0.0
-        now = time.monotonic()
-        if now - last_publish >= PUBLISH_PERIOD:
-            node.publish_twist()
-            last_publish = now
-        if now - last_draw >= DRAW_PERIOD:
-            width = max(os.get_terminal_size(terminal.fd).columns - 1, 40)
-            terminal.draw(_screen(node, show_help, width))
-            last_draw = now
+            self.goal = handle
+            handle.get_result_async().add_done_callback(on_result)
+        client.send_goal_async(goal, feedback_callback=on_feedback).add_done_callback(
+            on_response)
 
 
 def _raise_exit(signum, _frame):
@@ -318,16 +274,13 @@ def main(args=None):
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(REFUSAL, file=sys.stderr)
         return 2
-    apply_localhost_default()
-    import rclpy
-    from rclpy.executors import SingleThreadedExecutor
-
+    apply_localhost_default()  # before rclpy creates its context, which reads the environment
     rclpy.init(args=sys.argv if args is None else args)
     node = executor = spinner = None
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_exit)
     try:
-        node = _make_node()
+        node = TeleopNode()
         executor = SingleThreadedExecutor()
         executor.add_node(node)
         spinner = threading.Thread(target=executor.spin, name='teleop_spin', daemon=True)

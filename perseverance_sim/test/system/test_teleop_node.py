@@ -1,7 +1,9 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-The teleop node sends its goals from the keyboard thread while another thread spins it.
+The teleop node against a stand-in rover: its limits, and goals sent from the keyboard thread.
+
+The teleop drives within the limits the rover node applies, read from the rover's parameters.
 
 rclpy's ActionClient keeps no lock: a goal sent from a thread other than the executor's can have
 its response dropped as "unexpected", and the sender then waits for ever (seen once, in
@@ -17,9 +19,10 @@ import time
 
 from nav_msgs.msg import Odometry
 from perseverance_interfaces.action import CollectSample
+from perseverance_nodes.domain.facts import load_mission_facts
 from perseverance_nodes.runner.domain_lease import DomainLease
 from perseverance_nodes.teleop import keymap
-from perseverance_nodes.teleop.node import _make_node
+from perseverance_nodes.teleop.node import TeleopNode
 import pytest
 import rclpy
 from rclpy.action import ActionServer
@@ -27,11 +30,14 @@ from rclpy.executors import SingleThreadedExecutor
 
 GOALS = 100
 WALL_TIMEOUT = 10.0
+# The stand-in rover's safety filter: 0 means the mission facts' limit, as in the rover node.
+ROVER_PARAMETERS = {'max_linear_speed': 0.0, 'max_angular_speed': 0.3, 'max_linear_accel': 0.2,
+                    'max_angular_accel': 0.0, 'facts_file': ''}
 
 
 @pytest.fixture
 def teleop():
-    """Spin a teleop node and a stand-in rover (CollectSample, odometry) in a thread."""
+    """Spin a teleop node and a stand-in rover (parameters, CollectSample, odometry)."""
     lease = DomainLease()
     rclpy.init(domain_id=lease.domain_id)  # the teleop node lives in the default context
     received = []
@@ -41,8 +47,10 @@ def teleop():
         goal_handle.succeed()
         return CollectSample.Result(success=True, tube_ids=['tube_01', 'tube_02'],
                                     designations=['A', 'B'], core_lengths=[0.06, 0.06])
-    node = _make_node()
-    rover = rclpy.create_node('stand_in_rover')
+    node = TeleopNode()
+    rover = rclpy.create_node('rover')  # its parameter service: /rover/get_parameters
+    for name, value in ROVER_PARAMETERS.items():
+        rover.declare_parameter(name, value)
     ActionServer(rover, CollectSample, '/rover/collect_sample', execute)
     odometry = rover.create_publisher(Odometry, '/model/perseverance/odometry', 10)
     executor = SingleThreadedExecutor()
@@ -90,3 +98,20 @@ def test_every_goal_sent_from_the_keyboard_thread_gets_its_result(teleop):
     finally:
         sys.setswitchinterval(switch)
     assert received == ['roubion'] * GOALS
+
+
+def test_the_teleop_drives_within_the_limits_the_rover_node_applies(teleop):
+    """The rover's parameters (0 = mission facts) become the limits shown and the top speeds."""
+    node, _, _ = teleop
+    facts = load_mission_facts(None).rover
+    _wait(lambda: node.limits_read, "the rover's parameters")
+    limits = node.limits
+    assert (limits.linear, limits.angular, limits.linear_accel, limits.angular_accel) == (
+        facts.max_linear_speed, 0.3, 0.2, facts.max_angular_accel)
+    assert (node.state.max_linear, node.state.max_angular) == (facts.max_linear_speed, 0.3)
+    for _ in range(10):
+        node.on_command(keymap.Command(keymap.LINEAR, 1))
+    assert node.state.linear == pytest.approx(facts.max_linear_speed)
+    text = '\n'.join(node.screen(False, 120))
+    assert 'rover limits 0.042 m/s  0.300 rad/s  accel 0.200 m/s2' in text
+    assert '(read from the rover node)' in text
