@@ -34,6 +34,18 @@ class GoalPort:
         raise NotImplementedError
 
 
+class TubeHandsPort(GoalPort):
+    """A ``GoalPort`` that also grasps tubes through the world and records their custody."""
+
+    def attach(self, tube_id, carrier, tolerance):
+        """Attach a tube to ``carrier`` within ``tolerance`` (m); a HandOff, or Unanswered."""
+        raise NotImplementedError
+
+    def record(self, tube_id, from_holder, to_holder, action, position):
+        """Report a change of holder to the ledger (the port logs a refusal; it raises nothing)."""
+        raise NotImplementedError
+
+
 def wait_or_refuse(port, seconds, cancellable=True):
     """Wait on ``port``; raise Refusal CANCELED when the wait was cut short."""
     if not port.wait(seconds, cancellable):

@@ -36,7 +36,7 @@ from typing import NamedTuple, Optional
 
 from .logic import (choose_failure_point, emergency_sidestep, FlightLeg, GRASP_REACH, LegTracker,
                     plan_retrieval, ready_time)
-from ..domain.ports import GoalPort, Unanswered
+from ..domain.ports import TubeHandsPort, Unanswered
 from ..domain.tubes import check_tube_id, GROUND, helicopter_gripper
 from ..domain.validation import Refusal
 
@@ -71,12 +71,12 @@ class FailureFault:
     active: bool   # ACTIVE (fired by mission_control), not only ARMED
 
 
-class SortieWorld(GoalPort):
+class SortieWorld(TubeHandsPort):
     """
     What a sortie needs from the vehicle, the world and the goal; the node implements it.
 
-    Beyond GoalPort's sim time, waits, cancel and log (which may also log an error here). Times
-    are sim seconds, points (x, y, z) m in frame "world". Every method raises
+    Beyond TubeHandsPort's time, waits, cancel, log (here also at error level), attach and
+    record. Times are sim seconds, points (x, y, z) m in frame "world". Every method raises
     NotImplementedError: subclass it.
     """
 
@@ -100,16 +100,8 @@ class SortieWorld(GoalPort):
         """Return a tube's (x, y, z) as the world last published it, or None."""
         raise NotImplementedError
 
-    def attach(self, tube_id, carrier, tolerance):
-        """Ask the world to attach a tube to ``carrier``; return a HandOff (or Unanswered)."""
-        raise NotImplementedError
-
     def detach(self, tube_id):
         """Ask the world to let a tube go; return a HandOff (or Unanswered)."""
-        raise NotImplementedError
-
-    def record(self, tube_id, from_holder, to_holder, action, position):
-        """Record a change of custody with the ledger (a refusal is logged, not raised)."""
         raise NotImplementedError
 
     def feedback(self, stage, progress, position, altitude, battery):

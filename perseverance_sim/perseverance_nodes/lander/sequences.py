@@ -20,7 +20,7 @@ import math
 from .logic import (forward_kinematics, LoadStage, MarsAscentVehicle, plan_load,
                     SampleContainer, SHOULDER, TRANSFER_ARM_JOINTS, TRANSFER_ARM_LIMITS,
                     transfer_arm_pose)
-from ..domain.ports import GoalPort, Unanswered
+from ..domain.ports import TubeHandsPort, Unanswered
 from ..domain.tubes import (check_tube_id, GROUND, LANDER_CONTAINER, LANDER_TRANSFER_ARM,
                             MAV_LAUNCHED, ROVER_CACHING_ASSEMBLY)
 from ..domain.validation import Refusal
@@ -46,8 +46,8 @@ class ArmSettings:
     settle_timeout: float = 60.0   # s after a move to arrive before TIMEOUT
 
 
-class LanderWorld(GoalPort):
-    """What a sequence needs of the world during one goal, beyond a ``GoalPort``."""
+class LanderWorld(TubeHandsPort):
+    """What a sequence needs of the world during one goal, beyond a ``TubeHandsPort``."""
 
     def feedback(self, stage, progress):
         """Publish the goal's feedback: a stage of the action and progress 0..1."""
@@ -67,14 +67,6 @@ class LanderWorld(GoalPort):
 
     def ledger_state(self, tube_id):
         """Return (holder, sealed) of a tube from the ledger, or None before its inventory."""
-        raise NotImplementedError
-
-    def attach(self, tube_id, carrier, tolerance):
-        """Attach a tube to ``carrier`` within ``tolerance`` (m); a HandOff, or Unanswered."""
-        raise NotImplementedError
-
-    def record(self, tube_id, from_holder, to_holder, action, position):
-        """Report a change of holder to the ledger (a failure is the world's to log)."""
         raise NotImplementedError
 
 
