@@ -1,7 +1,7 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-Mission control logic: the campaign script, fault schedule, helicopter dispatch and report.
+Mission control logic: the campaign script, the steps it yields and the results it reads.
 
 ``Campaign`` turns a ``Scenario`` into steps. The mission node asks ``start_steps(now)`` for the
 steps to start, runs each as an action goal on the right node, and hands every outcome back with
@@ -21,6 +21,8 @@ time, and loads what they bring; the transfer arm serves one lane at a time. A s
 when the node that executes it (``step_resource``) is free.
 
 Given the same scenario and the same results in the same order, the steps are the same.
+The campaign's faults are in faults.py, its helicopter dispatch in helicopter_dispatch.py, its
+report in report.py.
 """
 
 from collections import deque
@@ -29,10 +31,14 @@ import enum
 import math
 from types import MappingProxyType
 
+from .faults import FaultSchedule, FaultState
+from .helicopter_dispatch import HelicopterDispatcher
 from ..domain.geometry import approach_pose, Pose2D
+from ..domain.scenario import load_scenario
 from ..domain.site_layout import HANDOVER_PARKING_TOLERANCE, LanderSite
-from ..domain.tubes import (Content, DEPOT_SAMPLES_BY_KEY, depot_slot, FaultKind, GROUND,
-                            ROVER_CACHING_ASSEMBLY, SAMPLE_TUBE_COUNT, SealState, tube_id)
+from ..domain.tubes import (DEPOT_SAMPLES_BY_KEY, depot_slot, FaultKind, GROUND,
+                            ROVER_CACHING_ASSEMBLY, SAMPLE_TUBE_COUNT, tube_id)
+from ..domain.validation import ConfigError
 
 # Step actions: each maps onto one action of one node.
 NAVIGATE = 'navigate'    # rover NavigateTo
@@ -40,11 +46,11 @@ COLLECT = 'collect'      # rover CollectSample
 CACHE = 'cache'          # caching_assembly CacheSample
 DEPOSIT = 'deposit'      # rover DepositTube
 HANDOVER = 'handover'    # rover HandOverTube
-APPROACH_RUN = 4.0  # m driven straight along the wanted heading before a stop (see _navigate)
 RETRIEVE = 'retrieve'    # helicopter_N RetrieveTube
 LOAD = 'load'            # lander LoadTube
 LAUNCH = 'launch'        # lander LaunchMav
 
+APPROACH_RUN = 4.0       # m driven straight along the wanted heading before a stop (_navigate)
 MAX_SEAL_RETRIES = 3     # CacheSample retries of one unsealed tube before leaving it unsealed
 FIRST_WITNESS_TUBE = tube_id(SAMPLE_TUBE_COUNT + 1)
 
@@ -61,15 +67,6 @@ class Phase(enum.IntEnum):
     LAUNCH = 6
     SUCCEEDED = 7
     FAILED = 8
-
-
-class FaultState(enum.IntEnum):
-    """Fault states (Fault.msg STATE_*)."""
-
-    ARMED = 0
-    ACTIVE = 1
-    RECOVERED = 2
-    CLEARED = 3
 
 
 @dataclass(frozen=True)
@@ -105,129 +102,6 @@ class StepResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# Faults
-
-
-@dataclass
-class FaultRecord:
-    """A scheduled or injected fault and what became of it."""
-
-    fault_id: str
-    kind: FaultKind
-    trigger: str
-    target: str = ''
-    state: FaultState = FaultState.ARMED
-    fired_at: float = None
-    resolved_at: float = None
-    description: str = ''
-
-    def as_dict(self):
-        """Return the record ready for JSON."""
-        return {'fault_id': self.fault_id, 'kind': self.kind.name, 'trigger': self.trigger,
-                'target': self.target, 'state': self.state.name, 'fired_at': self.fired_at,
-                'resolved_at': self.resolved_at, 'description': self.description}
-
-
-class FaultSchedule:
-    """Faults armed from the scenario (or injected at run time) and their state changes."""
-
-    def __init__(self, specs=()):
-        """Arm each ``FaultSpec`` with ids fault_0001, fault_0002, ..."""
-        self.records = []
-        for spec in specs:
-            self.arm(spec)
-
-    def arm(self, spec, target=''):
-        """Arm one FaultSpec and return its FaultRecord."""
-        if not target and spec.trigger_type == 'sample':
-            target = spec.trigger_value
-        record = FaultRecord(f'fault_{len(self.records) + 1:04d}', spec.kind, spec.trigger,
-                             target)
-        self.records.append(record)
-        return record
-
-    def get(self, fault_id):
-        """Return the FaultRecord with this id; KeyError names it."""
-        for record in self.records:
-            if record.fault_id == fault_id:
-                return record
-        raise KeyError(f'fault_id {fault_id!r} is unknown')
-
-    def armed(self, trigger):
-        """Return armed faults whose trigger is ``trigger`` (e.g. 'sample:mageik')."""
-        return [r for r in self.records if r.state == FaultState.ARMED and r.trigger == trigger]
-
-    def fire(self, record, now, target='', description=''):
-        """Mark a fault active (it struck)."""
-        record.state, record.fired_at = FaultState.ACTIVE, now
-        record.target = target or record.target
-        record.description = description or record.description
-
-    def recover(self, record, now, description=''):
-        """Mark an active fault recovered by the system."""
-        if record.state == FaultState.ACTIVE:
-            record.state, record.resolved_at = FaultState.RECOVERED, now
-            if description:
-                record.description = description
-
-    def clear(self, fault_id, now):
-        """Clear a fault by operator request; return False if it was already cleared."""
-        record = self.get(fault_id)
-        if record.state == FaultState.CLEARED:
-            return False
-        record.state, record.resolved_at = FaultState.CLEARED, now
-        return True
-
-    @property
-    def active_count(self):
-        """Return the number of active faults."""
-        return sum(1 for r in self.records if r.state == FaultState.ACTIVE)
-
-
-# ---------------------------------------------------------------------------------------------
-# Helicopters
-
-
-class HelicopterDispatcher:
-    """
-    Which helicopter flies which flight.
-
-    Helicopters are split into ``lanes`` (one per drop point at the lander): helicopter h flies
-    in lane (h - 1) % lanes, and a lane's helicopters take its flights in turn. A failed
-    helicopter is out of service; a lane with none left flies no more.
-    """
-
-    def __init__(self, count, lanes=1):
-        """Start with helicopters 1..count healthy, dealt into ``lanes`` lanes."""
-        lanes = max(1, min(lanes, count))
-        self.healthy = list(range(1, count + 1))
-        self.failed = []
-        self.flights = 0
-        self.lanes = [list(range(first, count + 1, lanes)) for first in range(1, lanes + 1)]
-        self._turns = [0] * len(self.lanes)
-
-    def crew(self, lane):
-        """Return the healthy helicopters of a lane."""
-        return [h for h in self.lanes[lane] if h in self.healthy]
-
-    def assign(self, lane=0):
-        """Return (flight number, helicopter) of the lane's next flight, None if none is left."""
-        crew = self.crew(lane)
-        if not crew:
-            return None
-        helicopter = crew[self._turns[lane] % len(crew)]
-        self._turns[lane] += 1
-        self.flights += 1
-        return self.flights, helicopter
-
-    def fail(self, helicopter):
-        """Take a helicopter out of service; later flights go to the survivors."""
-        if helicopter in self.healthy:
-            self.healthy.remove(helicopter)
-            self.failed.append(helicopter)
-
-
-# ---------------------------------------------------------------------------------------------
 # The campaign
 
 
@@ -260,6 +134,43 @@ def step_resource(step):
     if step.action == RETRIEVE:
         return f'helicopter_{step.params["helicopter"]}'
     return STEP_RESOURCES[step.action]
+
+
+def step_label(step):
+    """Return how feedback and the log name a started step: '<number>: <description>'."""
+    return '{}: {}'.format(step.number, step.description)
+
+
+def step_actions_needed(scenario):
+    """
+    Return (step actions, helicopters) that a scenario's campaign may call.
+
+    A depot needs DEPOSIT, the primary path HANDOVER, a backup path the RETRIEVE of each
+    helicopter (1-based numbers).
+    """
+    needed = [NAVIGATE, COLLECT, CACHE, LOAD, LAUNCH]
+    needed += [DEPOSIT] if scenario.depot_tube_count else []
+    needed += [HANDOVER] if scenario.primary else []
+    flying = scenario.depot_retrieval != 'never'
+    return needed, list(range(1, scenario.helicopters + 1)) if flying else []
+
+
+def goal_scenario(path, facts, seed, helicopters, max_helicopters):
+    """
+    Return the Scenario a RunCampaign goal asks for; raise ConfigError naming the field.
+
+    ``path`` None loads the packaged default; ``helicopters`` None keeps the scenario's count,
+    which may not exceed ``max_helicopters`` (mission_control's parameter) either way.
+    """
+    scenario = load_scenario(path, facts)
+    if helicopters is not None and helicopters > max_helicopters:
+        raise ConfigError('helicopters', helicopters,
+                          f'1..{max_helicopters} (parameter max_helicopters)')
+    scenario = scenario.with_overrides(seed=seed, helicopters=helicopters)
+    if scenario.helicopters > max_helicopters:
+        raise ConfigError('helicopters.count', scenario.helicopters,
+                          f'0..{max_helicopters} (parameter max_helicopters)', scenario.source)
+    return scenario
 
 
 @dataclass(frozen=True)
@@ -356,6 +267,11 @@ class Campaign:
     def running(self):
         """Return the steps started and not completed yet, in start order."""
         return tuple(step for _, step, _ in self._running.values())
+
+    def abort(self, reason):
+        """End the campaign as failed from outside the script (an earlier failure stands)."""
+        self.failure = self.failure or reason
+        self.phase = Phase.FAILED
 
     def _resume(self, task):
         """Run a script to its next step, Parallel or end."""
@@ -490,7 +406,8 @@ class Campaign:
             sample = DEPOT_SAMPLES_BY_KEY[rock.name]
             result = yield self._step(
                 Phase.SAMPLING, COLLECT, f'core two tubes from {sample.name}', rock=rock.name,
-                cores=2, sol=sample.sol_cored, first_sample_number=self.sample_number + 1,
+                position=(rock.x, rock.y), cores=2, sol=sample.sol_cored,
+                first_sample_number=self.sample_number + 1,
                 **_fault_params(collect_faults, rock.name))
             if not result.success:
                 continue  # the rock is skipped; its active faults stay in the report
@@ -663,66 +580,3 @@ class Campaign:
             self.phase = Phase.FAILED
         else:
             self.phase = Phase.SUCCEEDED
-
-
-# ---------------------------------------------------------------------------------------------
-# Report
-
-
-def _name(enum_type, value):
-    """Return an enum member's name for a raw value, or the value if it is unknown."""
-    try:
-        return enum_type(value).name
-    except ValueError:
-        return value
-
-
-def build_report(campaign, tubes, sim_time):
-    """
-    Return the mission report as a JSON-ready dict.
-
-    ``tubes`` are the ledger's TubeRecord (``TubeLedger.inventory()``); ``sim_time`` the
-    campaign's length (s).
-    """
-    tube_rows = [{
-        'tube_id': t.tube_id, 'serial_number': t.serial_number, 'designation': t.designation,
-        'sample_name': t.sample_name, 'content': _name(Content, t.content),
-        'seal': _name(SealState, t.seal), 'core_length': t.core_length, 'volume': t.volume,
-        'holder': t.holder,
-        'position': [round(c, 3) for c in t.position], 'last_change': t.last_change,
-    } for t in tubes]
-    used = [row for row in tube_rows if row['content'] != 'EMPTY']
-    steps = [{'number': step.number, 'phase': step.phase.name, 'action': step.action,
-              'description': step.description, 'success': result.success,
-              'error_code': result.error_code, 'message': result.message,
-              'start': start, 'end': end}
-             for step, result, start, end in sorted(campaign.log, key=lambda e: e[0].number)]
-    faults = [record.as_dict() for record in campaign.faults.records]
-    holders = [row['holder'] for row in tube_rows]
-    return {
-        'scenario': campaign.scenario.name,
-        'seed': campaign.scenario.seed,
-        'success': campaign.success,
-        'phase': campaign.phase.name,
-        'failure': campaign.failure,
-        'sim_duration': sim_time,
-        'sim_duration_sols': sim_time / campaign.facts.mars.sol_seconds,
-        'paths': dict(campaign.paths),
-        'counts': {
-            'rocks_sampled': len(campaign.pairs),
-            'tubes_used': len(used),
-            'tubes_sealed': sum(1 for row in used if row['seal'] == 'SEALED'),
-            'in_depot': sum(1 for h in holders if h.startswith('depot/')),
-            'in_container': sum(1 for h in holders if h == 'lander/container'),
-            'launched': sum(1 for h in holders if h == 'mav/launched'),
-            'steps': len(steps),
-            'steps_failed': sum(1 for s in steps if not s['success']),
-            'faults': len(faults),
-            'faults_recovered': sum(1 for f in faults if f['state'] == 'RECOVERED'),
-            'helicopters_lost': len(campaign.dispatcher.failed),
-        },
-        'lost': dict(campaign.lost),
-        'tubes': tube_rows,
-        'faults': faults,
-        'steps': steps,
-    }

@@ -26,6 +26,7 @@ from ..lander.logic import CONTAINER_PORT, MarsAscentVehicle, plan_load
 from ..lander.logic import SampleContainer
 from ..ledger.logic import CustodyEvent, TubeLedger
 from ..mission import logic as mission
+from ..mission.report import build_report
 from ..rover.sampling import classify_drop, forced_drop_pose, plan_collection, plan_deposit
 from ..rover.sampling import recovery_steps
 
@@ -81,7 +82,7 @@ class DryRun:
             self.campaign.complete(step, result, clock)
         self.now = clock
         self._flush(math.inf)
-        report = mission.build_report(self.campaign, self.ledger.inventory(), self.now)
+        report = build_report(self.campaign, self.ledger.inventory(), self.now)
         report['ledger_problems'] = self.ledger.verify_invariant()
         return report
 

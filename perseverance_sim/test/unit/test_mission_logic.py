@@ -1,6 +1,6 @@
 # Copyright 2026 The Perseverance Sample Return Simulation Authors
 # SPDX-License-Identifier: Apache-2.0
-"""Unit tests of the campaign script, helicopter dispatch, faults and the report (dry runs)."""
+"""Unit tests of the campaign script and helicopter dispatch, end to end in dry runs."""
 
 from dataclasses import replace
 import io
@@ -10,7 +10,10 @@ from types import SimpleNamespace
 from perseverance_nodes.domain.facts import default_facts_path, load_mission_facts
 from perseverance_nodes.domain.scenario import load_scenario, parse_fault
 from perseverance_nodes.domain.tubes import FaultKind
+from perseverance_nodes.domain.validation import ConfigError
 from perseverance_nodes.mission import logic as mission
+from perseverance_nodes.mission.faults import FaultSchedule, FaultState
+from perseverance_nodes.mission.helicopter_dispatch import HelicopterDispatcher
 from perseverance_nodes.runner.campaign import ProgressDisplay
 from perseverance_nodes.runner.dry_run import DryRun
 import pytest
@@ -208,32 +211,74 @@ def test_helicopters_fly_side_by_side_to_their_own_drop_points():
 
 def test_dispatcher_lanes_turns_and_failures():
     """Check lanes per drop point, turns within a lane, and a failed helicopter's exit."""
-    two = mission.HelicopterDispatcher(2, lanes=2)
+    two = HelicopterDispatcher(2, lanes=2)
     assert two.lanes == [[1], [2]]
     assert [two.assign(0), two.assign(1), two.assign(0)] == [(1, 1), (2, 2), (3, 1)]
     two.fail(1)
     assert two.assign(0) is None and two.assign(1) == (4, 2) and two.failed == [1]
-    four = mission.HelicopterDispatcher(4, lanes=2)
+    four = HelicopterDispatcher(4, lanes=2)
     assert four.lanes == [[1, 3], [2, 4]]
     assert [four.assign(0)[1] for _ in range(3)] == [1, 3, 1]
     four.fail(3)
     assert four.crew(0) == [1] and four.assign(0)[1] == 1
-    assert mission.HelicopterDispatcher(1, lanes=2).lanes == [[1]]
+    assert HelicopterDispatcher(1, lanes=2).lanes == [[1]]
 
 
 def test_fault_schedule_states():
     """Check the fault schedule states."""
-    schedule = mission.FaultSchedule([parse_fault('SEAL_STUCK@sample:mageik')])
+    schedule = FaultSchedule([parse_fault('SEAL_STUCK@sample:mageik')])
     record = schedule.armed('sample:mageik')[0]
     assert record.fault_id == 'fault_0001' and record.kind == FaultKind.SEAL_STUCK
     assert record.target == 'mageik'
     schedule.fire(record, 10.0, target='tube_15')
     assert schedule.active_count == 1 and schedule.armed('sample:mageik') == []
     schedule.recover(record, 20.0, 'sealed')
-    assert record.state == mission.FaultState.RECOVERED and record.resolved_at == 20.0
+    assert record.state == FaultState.RECOVERED and record.resolved_at == 20.0
     assert schedule.clear('fault_0001', 30.0) and not schedule.clear('fault_0001', 31.0)
     with pytest.raises(KeyError, match='fault_0009'):
         schedule.get('fault_0009')
+
+
+def test_abort_ends_the_campaign_and_keeps_an_earlier_failure():
+    """Check that abort fails the campaign with its reason unless a failure came first."""
+    campaign = mission.Campaign(load_scenario(QUICK, FACTS), FACTS)
+    campaign.abort('nodes not running')
+    assert campaign.phase == mission.Phase.FAILED and campaign.failure == 'nodes not running'
+    assert campaign.start_steps(0.0) == [] and campaign.progress() == 1.0
+    campaign.abort('internal error')
+    assert campaign.failure == 'nodes not running'
+
+
+def test_step_label_numbers_the_description():
+    """Check the step label of feedback and logs."""
+    [step] = mission.Campaign(load_scenario(QUICK, FACTS), FACTS).start_steps(0.0)
+    assert mission.step_label(step) == '1: ' + step.description
+
+
+def test_step_actions_needed_follow_the_return_paths():
+    """Check which actions and helicopters a scenario calls: depot, primary, backup."""
+    quick = load_scenario(QUICK, FACTS)
+    core = [mission.NAVIGATE, mission.COLLECT, mission.CACHE, mission.LOAD, mission.LAUNCH]
+    assert mission.step_actions_needed(quick) == (
+        core + [mission.DEPOSIT, mission.HANDOVER], [1])
+    two = quick.with_overrides(helicopters=2)
+    assert mission.step_actions_needed(two)[1] == [1, 2]
+    primary_only = replace(quick, depot_retrieval='never')
+    assert mission.step_actions_needed(primary_only)[1] == []
+    backup_only = replace(quick, primary=False)
+    assert mission.HANDOVER not in mission.step_actions_needed(backup_only)[0]
+
+
+def test_goal_scenario_applies_the_goal_and_the_helicopter_limit():
+    """Check a RunCampaign goal's scenario: seed and helicopters override, max_helicopters."""
+    scenario = mission.goal_scenario(str(QUICK), FACTS, 7, 2, 4)
+    assert (scenario.name, scenario.seed, scenario.helicopters) == ('quick', 7, 2)
+    assert mission.goal_scenario(str(QUICK), FACTS, 7, None, 4).helicopters == 1
+    assert mission.goal_scenario(None, FACTS, 1, None, 4).name == 'three_forks'  # default
+    with pytest.raises(ConfigError, match='helicopters = 3.*1..2'):
+        mission.goal_scenario(str(QUICK), FACTS, 1, 3, 2)
+    with pytest.raises(ConfigError, match='helicopters.count = 2.*0..1'):
+        mission.goal_scenario(None, FACTS, 1, None, 1)  # the default flies two
 
 
 def test_progress_display_gives_each_step_one_line_when_steps_interleave():
