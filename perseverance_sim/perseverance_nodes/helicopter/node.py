@@ -298,8 +298,7 @@ class _RosSortieWorld(SortieWorld):
 
     def log(self, message, warning=False, error=False):
         """Log through the node's logger."""
-        logger = self.node.get_logger()
-        (logger.error if error else logger.warning if warning else logger.info)(message)
+        self.node.log_message(message, warning, error)
 
 
 def main(args=None):

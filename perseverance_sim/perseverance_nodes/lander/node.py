@@ -118,8 +118,8 @@ class _GoalWorld(LanderWorld):
         self.node.world.record(tube_id, from_holder, to_holder, action, position)
 
     def log(self, message, warning=False):
-        logger = self.node.get_logger()
-        (logger.warning if warning else logger.info)(message)
+        """Log through the node's logger."""
+        self.node.log_message(message, warning)
 
 
 # The transfer arm's parameters: name, default, description, minimum, maximum.

@@ -353,12 +353,9 @@ class GoalPort(RoverPort):
             msg.current_pose = self.node.body.odometry.pose.pose
         self.goal_handle.publish_feedback(msg)
 
-    def log(self, text, warning=False):
+    def log(self, message, warning=False):
         """Log a line of the goal's progress."""
-        if warning:  # two call sites: rclpy refuses one site logging at two severities
-            self.node.get_logger().warning(text)
-        else:
-            self.node.get_logger().info(text)
+        self.node.log_message(message, warning)
 
 
 def main(args=None):

@@ -4,23 +4,30 @@
 The whole chain, as a user runs it: `perseverance-sim campaign` with every node as a process.
 
 One campaign runs for the module (SCENARIO below: one rock with the Mageik seal fault, two
-helicopters, helicopter_1 failing on the first flight) while the test listens to
-/faults on the run's domain; the tests then check its outcome from the exit code, report.json,
-the ledger database, the event log and what /faults carried.
+helicopters, helicopter_1 failing on the first flight; the rock and the depot moved away from
+their named places) while the test listens to /faults on the run's domain; the tests then check
+its outcome from the exit code, report.json, the ledger database, the event log and what /faults
+carried, and the dry run's step list against the campaign's.
 """
 
+from collections import Counter
 import json
+import math
 import os
 import subprocess
 import sys
 import time
 
 from perseverance_interfaces.msg import Fault
+from perseverance_nodes.domain.facts import load_mission_facts
+from perseverance_nodes.domain.scenario import load_scenario
+from perseverance_nodes.domain.site_layout import CONTRACT_ROCKS, CONTRACT_SLOTS
 from perseverance_nodes.ledger.logic import TubeLedger
 from perseverance_nodes.ros.client import RosClient
 from perseverance_nodes.ros.environment import ros_environment
 from perseverance_nodes.runner.campaign import replay_event_log
 from perseverance_nodes.runner.domain_lease import DomainLease
+from perseverance_nodes.runner.dry_run import DryRun
 import pytest
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 import yaml
@@ -30,19 +37,21 @@ FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
 # The shortest campaign that still shows every part of the chain: one rock, its twin dropped on
 # the way to the lander (so that the flights are short), both return paths with two helicopters.
 # The stuck seal (Mageik's fault) strikes this rock's first tube, and helicopter_1 fails on the
-# first flight.
+# first flight. The rock is cored away from its named place and the depot is laid on the way to
+# the lander: no other file knows these coordinates (the goals carry them).
+ROCK = (22.0, 6.0)
+DEPOT = (52.0, 6.0)
 SCENARIO = {
     'name': 'test_campaign', 'seed': 1,
-    'rover': {'start': {'x': 32.0, 'y': 18.0, 'yaw_deg': 180.0}, 'speed': 1.0,
-              'sampling_heading_deg': 180.0},
-    'rocks': [{'name': 'roubion', 'x': 20.0, 'y': 12.0}],
+    'rover': {'speed': 1.0, 'sampling_heading_deg': 180.0},
+    'rocks': [{'name': 'roubion', 'x': ROCK[0], 'y': ROCK[1]}],
     'witness': False,
-    'depot': {'origin': {'x': 52.0, 'y': 6.0}, 'heading_deg': 0.0, 'spacing': 10.0},
-    'lander': {'x': 70.0, 'y': 0.0, 'yaw_deg': 0.0},
-    'helicopters': {'count': 2, 'helipads': [{'x': 78.0, 'y': 8.0}, {'x': 78.0, 'y': -8.0}]},
+    'depot': {'origin': {'x': DEPOT[0], 'y': DEPOT[1]}, 'heading_deg': 0.0, 'spacing': 10.0},
+    'helicopters': {'count': 2},
     'return': {'primary': True, 'depot_retrieval': 'always'},
     'faults': ['SEAL_STUCK@sample:roubion', 'HELICOPTER_FAILURE@flight:1'],
 }
+SEED = 3
 CAMPAIGN_TIMEOUT = 400.0  # s of wall time; the campaign itself takes far less on an idle machine
 
 
@@ -73,7 +82,7 @@ def campaign(tmp_path_factory):
         faults = probe.collect(Fault, '/faults', FAULT_QOS)
         process = subprocess.Popen(
             [sys.executable, '-m', 'perseverance_nodes.runner.cli', 'campaign', '--scenario',
-             str(scenario), '--seed', '3', '--out', str(out), '--domain-id',
+             str(scenario), '--seed', str(SEED), '--out', str(out), '--domain-id',
              str(lease.domain_id), '--timeout', str(CAMPAIGN_TIMEOUT)],
             env=ros_environment(domain_id=lease.domain_id), stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True)
@@ -86,12 +95,12 @@ def campaign(tmp_path_factory):
     finally:
         probe.close()
         lease.release()
-    return process.returncode, output, out, faults
+    return process.returncode, output, out, faults, str(scenario)
 
 
 def test_campaign_keeps_its_files_and_a_truthful_report(campaign):
     """Whatever the outcome: the report, ledger, event log and logs, and clean process exits."""
-    code, output, out, _ = campaign
+    code, output, out, _, _ = campaign
     assert 'chain of custody: sound' in output, output
     report = json.loads((out / 'report.json').read_text())
     assert report['success'] == (code == 0), output  # the exit code tells the truth
@@ -105,7 +114,7 @@ def test_campaign_keeps_its_files_and_a_truthful_report(campaign):
 
 def test_campaign_succeeds(campaign):
     """Exit code 0 and both twins of the rock launched."""
-    code, output, out, _ = campaign
+    code, output, out, _, _ = campaign
     assert code == 0, output
     assert 'campaign SUCCEEDED' in output
     report = json.loads((out / 'report.json').read_text())
@@ -116,7 +125,7 @@ def test_campaign_succeeds(campaign):
 
 def test_every_tube_in_exactly_one_place_at_every_event(campaign):
     """Replaying the event log never finds a tube in two places; it ends as the ledger says."""
-    _, output, out, _ = campaign
+    _, output, out, _, _ = campaign
     holders, problems = replay_event_log(out / 'custody_events.jsonl')
     assert problems == [], output
     assert len(holders) == 43
@@ -131,7 +140,7 @@ def test_every_tube_in_exactly_one_place_at_every_event(campaign):
 
 def test_mageik_seal_fault_is_detected_and_recovered(campaign):
     """/faults shows SEAL_STUCK armed, active, recovered; both tubes of the rock end sealed."""
-    _, output, out, faults = campaign
+    _, output, out, faults, _ = campaign
     seal = [state for state, _ in _states(faults, Fault.KIND_SEAL_STUCK)]
     assert seal == [Fault.STATE_ARMED, Fault.STATE_ACTIVE, Fault.STATE_RECOVERED], output
     report = json.loads((out / 'report.json').read_text())
@@ -143,7 +152,7 @@ def test_mageik_seal_fault_is_detected_and_recovered(campaign):
 
 def test_failed_helicopter_is_replaced_by_the_other(campaign):
     """helicopter_1 fails on flight 1; helicopter_2 flies every depot tube to the lander."""
-    _, output, out, faults = campaign
+    _, output, out, faults, _ = campaign
     heli = _states(faults, Fault.KIND_HELICOPTER_FAILURE)
     assert [state for state, _ in heli] == [Fault.STATE_ARMED, Fault.STATE_ACTIVE,
                                             Fault.STATE_RECOVERED], output
@@ -157,6 +166,35 @@ def test_failed_helicopter_is_replaced_by_the_other(campaign):
     events = [json.loads(line) for line in open(out / 'custody_events.jsonl')]
     grips = [e for e in events if e['to_holder'].startswith('helicopter_')]
     assert grips and grips[-1]['to_holder'] == 'helicopter_2/gripper'
+
+
+def test_the_rock_and_the_depot_are_where_the_scenario_moved_them(campaign):
+    """Coring happened at the moved rock and the drop at the moved depot, not the named places."""
+    _, output, out, _, _ = campaign
+    events = [json.loads(line) for line in open(out / 'custody_events.jsonl')]
+    cores = [e for e in events if e['action'] == 'core']
+    drops = [e for e in events if e['action'] == 'drop']
+    assert len(cores) == 2 and len(drops) == 1, output
+    for core in cores:  # in the rack of the rover parked 3 m from the rock, facing it
+        where = core['position'][:2]
+        assert math.dist(where, ROCK) < 3.5
+        assert math.dist(where, CONTRACT_ROCKS['roubion']) > 5.0
+    where = drops[0]['position'][:2]
+    assert drops[0]['to_holder'] == 'depot/slot_01'
+    assert math.dist(where, DEPOT) < 2.0 and math.dist(where, CONTRACT_SLOTS[0]) > 50.0
+
+
+def test_the_dry_run_plays_the_same_steps_as_the_campaign(campaign):
+    """The fast model (runner/dry_run.py) gives the real campaign's steps for the same seed."""
+    _, output, out, _, scenario = campaign
+    facts = load_mission_facts()
+    dry = DryRun(load_scenario(scenario, facts).with_overrides(seed=SEED), facts).run()
+    real = json.loads((out / 'report.json').read_text())
+
+    def steps(report):
+        return Counter((s['action'], s['description'], s['success']) for s in report['steps'])
+    assert steps(dry) == steps(real), output
+    assert dry['success'] == real['success']
 
 
 def test_event_log_replay_finds_broken_custody(tmp_path):
