@@ -199,28 +199,25 @@ def _check_faults(scenario, source):
                               source)
 
 
-def parse_scenario(data, facts, source='scenario'):
-    """Validate a parsed scenario mapping against ``MissionFacts`` and return a ``Scenario``."""
-    required = ('name', 'rover', 'rocks', 'depot', 'helicopters', 'return')
-    check_keys('scenario', data, required, ('description', 'seed', 'witness', 'faults'),
-               source=source)
-    if not isinstance(data['name'], str) or not data['name']:
-        raise ConfigError('name', data['name'], 'a non-empty string', source)
-
-    rover = check_keys('rover', data['rover'], (), ('speed', 'sampling_heading_deg'),
-                       source=source)
-    rover_speed = check_number('rover.speed', rover.get('speed', facts.rover.max_linear_speed),
-                               0.001, facts.rover.max_linear_speed * 50.0, 'm/s', source)
-    sampling_heading = None
+def _parse_rover(data, facts, source):
+    """Return (speed m/s, sampling heading rad or None) of the scenario's ``rover`` block."""
+    rover = check_keys('rover', data, (), ('speed', 'sampling_heading_deg'), source=source)
+    speed = check_number('rover.speed', rover.get('speed', facts.rover.max_linear_speed),
+                         0.001, facts.rover.max_linear_speed * 50.0, 'm/s', source)
+    heading = None
     if rover.get('sampling_heading_deg') is not None:
-        sampling_heading = math.radians(check_number(
+        heading = math.radians(check_number(
             'rover.sampling_heading_deg', rover['sampling_heading_deg'], -360.0, 360.0, 'deg',
             source))
+    return speed, heading
 
-    if not isinstance(data['rocks'], list) or not data['rocks']:
-        raise ConfigError('rocks', data['rocks'], 'a non-empty list of {name[, x, y]}', source)
+
+def _parse_rocks(data, source):
+    """Return the RockSites of ``rocks``: each at its named place unless x and y are given."""
+    if not isinstance(data, list) or not data:
+        raise ConfigError('rocks', data, 'a non-empty list of {name[, x, y]}', source)
     rocks = []
-    for index, raw in enumerate(data['rocks']):
+    for index, raw in enumerate(data):
         field = f'rocks[{index}]'
         check_keys(field, raw, ('name',), ('x', 'y'), source=source)
         name = check_choice(f'{field}.name', raw['name'], ROCK_NAMES, source)
@@ -231,17 +228,12 @@ def parse_scenario(data, facts, source='scenario'):
                               f'rock_{name})', source)
         place = dict(zip('xy', CONTRACT_ROCKS[name]), **{k: raw[k] for k in 'xy' if k in raw})
         rocks.append(RockSite(name, *_point(field, place, source)))
+    return rocks
 
-    witness = data.get('witness', False)
-    if not isinstance(witness, bool):
-        raise ConfigError('witness', witness, 'true or false', source)
-    count = len(rocks) + (1 if witness else 0)
-    if count > facts.depot.max_tubes:
-        raise ConfigError('rocks', f'{len(rocks)} rocks' + (' + witness' if witness else ''),
-                          f'at most {facts.depot.max_tubes} depot tubes (one twin per rock)',
-                          source)
 
-    depot = check_keys('depot', data['depot'], ('origin', 'heading_deg', 'spacing'),
+def _parse_depot(data, count, facts, source):
+    """Return the DepotLayout of ``depot`` with ``count`` slots."""
+    depot = check_keys('depot', data, ('origin', 'heading_deg', 'spacing'),
                        ('zigzag_angle_deg',), source=source)
     spacing = check_number('depot.spacing', depot['spacing'], facts.depot.spacing_min,
                            facts.depot.spacing_max, 'm', source)
@@ -253,11 +245,12 @@ def parse_scenario(data, facts, source='scenario'):
     origin = _point('depot.origin', depot['origin'], source)
     slots = depot_slots(origin, heading, spacing, zigzag, count)
     check_depot_spacing(slots, facts.depot.spacing_min, facts.depot.spacing_max, source=source)
+    return DepotLayout(origin, heading, spacing, zigzag, slots)
 
-    helis = check_keys('helicopters', data['helicopters'], ('count',), source=source)
-    helicopters = check_int('helicopters.count', helis['count'], 0, len(HELIPADS), source)
 
-    ret = check_keys('return', data['return'], ('primary', 'depot_retrieval'),
+def _parse_return(data, helicopters, facts, source):
+    """Return the checked ``return`` block: primary, depot_retrieval, allow_unsealed, min."""
+    ret = check_keys('return', data, ('primary', 'depot_retrieval'),
                      ('allow_unsealed', 'min_tubes'), source=source)
     for key in ('primary', 'allow_unsealed'):
         if not isinstance(ret.get(key, False), bool):
@@ -270,21 +263,41 @@ def parse_scenario(data, facts, source='scenario'):
     if not ret['primary'] and depot_retrieval != 'always':
         raise ConfigError('return.depot_retrieval', depot_retrieval,
                           "'always' when return.primary is false (no other way home)", source)
+    return {'primary': ret['primary'], 'depot_retrieval': depot_retrieval,
+            'allow_unsealed': ret.get('allow_unsealed', False),
+            'min_tubes': check_int('return.min_tubes', ret.get('min_tubes', 1), 1,
+                                   facts.lander.container_capacity, source)}
 
+
+def parse_scenario(data, facts, source='scenario'):
+    """Validate a parsed scenario mapping against ``MissionFacts`` and return a ``Scenario``."""
+    required = ('name', 'rover', 'rocks', 'depot', 'helicopters', 'return')
+    check_keys('scenario', data, required, ('description', 'seed', 'witness', 'faults'),
+               source=source)
+    if not isinstance(data['name'], str) or not data['name']:
+        raise ConfigError('name', data['name'], 'a non-empty string', source)
+    rover_speed, sampling_heading = _parse_rover(data['rover'], facts, source)
+    rocks = _parse_rocks(data['rocks'], source)
+    witness = data.get('witness', False)
+    if not isinstance(witness, bool):
+        raise ConfigError('witness', witness, 'true or false', source)
+    count = len(rocks) + (1 if witness else 0)
+    if count > facts.depot.max_tubes:
+        raise ConfigError('rocks', f'{len(rocks)} rocks' + (' + witness' if witness else ''),
+                          f'at most {facts.depot.max_tubes} depot tubes (one twin per rock)',
+                          source)
+    depot = _parse_depot(data['depot'], count, facts, source)
+    helis = check_keys('helicopters', data['helicopters'], ('count',), source=source)
+    helicopters = check_int('helicopters.count', helis['count'], 0, len(HELIPADS), source)
+    returns = _parse_return(data['return'], helicopters, facts, source)
     faults = data.get('faults') or []
     if not isinstance(faults, list):
         raise ConfigError('faults', faults, 'a list of KIND@TRIGGER strings', source)
     scenario = Scenario(
         name=data['name'], description=str(data.get('description', '')),
         seed=check_int('seed', data.get('seed', 1), 0, 2 ** 32 - 1, source),
-        rover_speed=rover_speed,
-        sampling_heading=sampling_heading,
-        rocks=tuple(rocks), witness=witness,
-        depot=DepotLayout(origin, heading, spacing, zigzag, slots),
-        helicopters=helicopters, primary=ret['primary'],
-        depot_retrieval=depot_retrieval, allow_unsealed=ret.get('allow_unsealed', False),
-        min_tubes=check_int('return.min_tubes', ret.get('min_tubes', 1), 1,
-                            facts.lander.container_capacity, source),
+        rover_speed=rover_speed, sampling_heading=sampling_heading,
+        rocks=tuple(rocks), witness=witness, depot=depot, helicopters=helicopters, **returns,
         faults=tuple(parse_fault(text, f'faults[{i}]') for i, text in enumerate(faults)),
         source=source)
     _check_faults(scenario, source)

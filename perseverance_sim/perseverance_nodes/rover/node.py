@@ -5,9 +5,10 @@ The rover node: drive safety, navigation, the arm, sample collection, depot drop
 
 A thin rclpy layer: rover.body moves the model (safety filter, steering, arm, odometry, teleop),
 ros.tube_client handles tubes (poses, detach, custody records), and each action goal is checked
-here and played by its executor in rover.executors (pure, over the ``RoverPort`` this module
-implements). Where rocks and depot slots are comes with each goal (mission_control sends what the
-scenario planned) or from the site's named places (domain.site_layout). It touches the world only
+here and played by its executor in rover.executors (pure, over the ``RoverPort`` that
+rover.goal_port implements). Where rocks and depot slots are comes with each goal
+(mission_control sends what the scenario planned) or from the site's named places
+(domain.site_layout). It touches the world only
 through the world contract (docs/world_contract.md).
 
 Interfaces:
@@ -56,9 +57,10 @@ from perseverance_interfaces.msg import Fault
 
 from .body import RoverBody
 from .executors import (CollectExecutor, DepositExecutor, HandOverExecutor, NavigateExecutor,
-                        PartialCollection, RoverPort)
+                        PartialCollection)
+from .goal_port import RosRoverPort
 from .logic import DriveLimits
-from .ros_io import make_pose, quat, xyz
+from .ros_io import make_pose
 from .targets import check_in_terrain
 from ..domain.facts import load_mission_facts
 from ..domain.site_layout import (CONTRACT_ROCKS, CONTRACT_SLOTS, LANDER_SITE, LanderSite,
@@ -66,13 +68,12 @@ from ..domain.site_layout import (CONTRACT_ROCKS, CONTRACT_SLOTS, LANDER_SITE, L
 from ..domain.tubes import (check_tube_id, DEPOT_SAMPLES_BY_KEY, empty_sample_tubes, FaultKind,
                             next_sample_number, ROVER_CACHING_ASSEMBLY, SealState)
 from ..domain.validation import Refusal
-from ..ros.action_server import finish, SingleGoalActionServer, wait_on_clock
+from ..ros.action_server import finish, SingleGoalActionServer
 from ..ros.contract import (COLLECT_SAMPLE, DEPOSIT_TUBE, FAULT_QOS, FAULTS, HAND_OVER_TUBE,
                             NAVIGATE_TO)
 from ..ros.lean_node import LeanNode
 from ..ros.node_main import spin_node
 from ..ros.parameters import declare
-from ..ros.service_call import ServiceCallError
 from ..ros.tube_client import TubeWorld
 
 SERVICE_TIMEOUT = 10.0    # s of wall time for a service to answer
@@ -200,7 +201,7 @@ class RoverNode(LeanNode):
         """Hold the rover for ``play(port)``; finish the goal with its Refusal, if any."""
         try:
             with self.body.exclusive(name):
-                play(GoalPort(self, goal_handle, feedback_type))
+                play(RosRoverPort(self, goal_handle, feedback_type))
         except Refusal as refusal:
             self.get_logger().warning('{} refused or failed: {}'.format(name, refusal))
             return finish(goal_handle, result, _code(type(result), refusal), refusal.message)
@@ -299,63 +300,6 @@ class RoverNode(LeanNode):
             self.hand_over.run(port, tube, port.pose()[0])
             result.tube_pose = make_pose(*port.tube_pose(tube))
         return self._run(goal_handle, result, 'hand_over_tube', HandOverTube.Feedback, play)
-
-
-class GoalPort(RoverPort):
-    """The ``RoverPort`` of one goal: the node's body and tubes, the goal's cancel and feedback."""
-
-    def __init__(self, node, goal_handle, feedback_type):
-        """Serve one goal of ``node``; feedback messages are of ``feedback_type``."""
-        self.node, self.goal_handle, self.feedback_type = node, goal_handle, feedback_type
-        self.now, self.pose, self.at_rest = node.body.now, node.body.pose, node.body.at_rest
-        self.drive, self.send_arm, self.faults = (node.body.drive, node.body.send_arm,
-                                                  node.faults_for)
-
-    def wait(self, seconds, cancellable=True):
-        """Wait on sim time; False when cancelled (if cancellable) or shutting down."""
-        return wait_on_clock(self.node, seconds, self.goal_handle if cancellable else None)
-
-    def cancel_requested(self):
-        """Return True if the goal's cancel was asked for."""
-        return self.goal_handle.is_cancel_requested
-
-    def tube_pose(self, tube_id):
-        """Return the tube's ((x, y, z), quaternion) from /world/tube_poses; Refusal WORLD."""
-        pose = self.node.tubes.pose(tube_id)
-        if pose is None:
-            raise Refusal('WORLD', 'no tube poses for {} on the world contract'.format(tube_id))
-        return xyz(pose), quat(pose)
-
-    def release(self, tube_id):
-        """Detach the tube in the world; return where it was released from."""
-        try:
-            response = self.node.tubes.detach(tube_id)
-        except ServiceCallError as error:
-            raise Refusal('TIMEOUT', str(error)) from error
-        if not response.success:
-            raise Refusal('WORLD', 'the world refused to release {}: {}'.format(
-                tube_id, response.error_msg))
-        return response.released_from
-
-    def record(self, tube_id, from_holder, to_holder, action, position, changes=None):
-        """Record a custody event with the ledger; Refusal WORLD when it is not recorded."""
-        ok, message = self.node.tubes.record(tube_id, from_holder, to_holder, action, position,
-                                             changes)
-        if not ok:
-            raise Refusal('WORLD', message)
-
-    def feedback(self, stage, progress, **fields):
-        """Publish a feedback message of the goal; NavigateTo's carries the current pose too."""
-        msg = self.feedback_type(stage=int(stage), progress=float(progress))
-        for name, value in fields.items():
-            setattr(msg, name, type(getattr(msg, name))(value))
-        if hasattr(msg, 'current_pose') and self.node.body.odometry is not None:
-            msg.current_pose = self.node.body.odometry.pose.pose
-        self.goal_handle.publish_feedback(msg)
-
-    def log(self, message, warning=False):
-        """Log a line of the goal's progress."""
-        self.node.log_message(message, warning)
 
 
 def main(args=None):
