@@ -84,6 +84,25 @@ def _core_outcome(rock, tube, designation, empty, rng, tube_facts):
     return CoreOutcome(tube, designation, name, Content.ROCK_CORE, length, length * area)
 
 
+def _clear_carousel(steps, index, tube, rng, rover):
+    """
+    Append the blocked hand-off and the carousel rotations that shake the debris out.
+
+    Return None when they clear it, else the CAROUSEL_BLOCKED Refusal (the tube stays in the arm).
+    """
+    steps.append(Step(CollectStage.HANDOFF_TO_CACHE, 'handoff_blocked', rover.handoff_duration,
+                      {'core_index': index, 'pose': arm_pose('bit_carousel')}))
+    needed = rng.randint(1, 3)  # pebbles took a few rotations to shake out
+    for rotation in range(1, min(needed, rover.max_carousel_rotations) + 1):
+        steps.append(Step(CollectStage.CAROUSEL_RECOVERY, f'carousel_rotation_{rotation}',
+                          rover.carousel_rotation_duration,
+                          {'core_index': index, 'rotation': rotation}))
+    if needed > rover.max_carousel_rotations:
+        return Refusal('CAROUSEL_BLOCKED', f'debris still in the bit carousel after '
+                       f'{rover.max_carousel_rotations} rotations; {tube} stays in the arm')
+    return None
+
+
 def plan_collection(rock, tube_ids, first_sample_number, sol, facts, seed, faults=(), cores=2):
     """
     Plan coring ``cores`` tubes from ``rock`` and return a ``CollectionPlan``.
@@ -129,20 +148,8 @@ def plan_collection(rock, tube_ids, first_sample_number, sol, facts, seed, fault
                    **_transfer(tube, ROVER_ARM, ROVER_CACHING_ASSEMBLY, 'cache')}
         if index == 0 and FaultKind.CAROUSEL_DEBRIS in faults:
             seen.append(FaultKind.CAROUSEL_DEBRIS)
-            steps.append(Step(CollectStage.HANDOFF_TO_CACHE, 'handoff_blocked',
-                              rover.handoff_duration,
-                              {'core_index': index, 'pose': arm_pose('bit_carousel')}))
-            needed = rng.randint(1, 3)  # pebbles took a few rotations to shake out
-            for rotation in range(1, min(needed, rover.max_carousel_rotations) + 1):
-                steps.append(Step(CollectStage.CAROUSEL_RECOVERY,
-                                  f'carousel_rotation_{rotation}',
-                                  rover.carousel_rotation_duration,
-                                  {'core_index': index, 'rotation': rotation}))
-            if needed > rover.max_carousel_rotations:
-                error = Refusal('CAROUSEL_BLOCKED',
-                                f'debris still in the bit carousel after '
-                                f'{rover.max_carousel_rotations} rotations; '
-                                f'{tube} stays in the arm')
+            error = _clear_carousel(steps, index, tube, rng, rover)
+            if error is not None:
                 break
         steps.append(Step(CollectStage.HANDOFF_TO_CACHE, f'handoff_{index + 1}',
                           rover.handoff_duration, handoff))
