@@ -46,7 +46,7 @@ from ..ros.node_main import spin_node
 from ..ros.parameters import declare
 from ..ros.service_call import ServiceCallError
 from ..ros.stamps import clock_seconds
-from ..ros.tube_client import TUBE_RADIUS, TubeWorld
+from ..ros.tube_client import TUBE_RADIUS, TubeClient
 
 _NAME = re.compile(r'^helicopter_([1-9]\d?)$')
 PACK_VOLTAGE = 22.2               # V, six Li-ion cells in series (Ingenuity-like); guess
@@ -79,7 +79,7 @@ class HelicopterNode(LeanNode):
         self.battery_pub = self.create_publisher(BatteryState, 'battery', 10)
         self.fault_pub = self.create_publisher(Fault, '/faults', FAULT_QOS)
         self.create_subscription(Fault, '/faults', self._on_fault, FAULT_QOS)
-        self.world = TubeWorld(self, '/' + self.name, service_timeout)
+        self.world = TubeClient(self, '/' + self.name, service_timeout)
         self.create_timer(1.0, self._battery_tick)
         self.server = SingleGoalActionServer(self, RetrieveTube, 'retrieve_tube', self._execute)
         self.get_logger().info('{} ready: battery {:.0f} %, range {:.0f} m per flight'.format(
@@ -282,7 +282,7 @@ class _RosSortieWorld(SortieWorld):
         return HandOff(response.success, response.error_msg)
 
     def record(self, tube_id, from_holder, to_holder, action, position):
-        """Report custody to the ledger; TubeWorld logs a failure."""
+        """Report custody to the ledger; TubeClient logs a failure."""
         self.node.world.record(tube_id, from_holder, to_holder, action, position)
 
     def feedback(self, stage, progress, position, altitude, battery):

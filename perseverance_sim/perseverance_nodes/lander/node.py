@@ -44,7 +44,7 @@ from ..ros.node_main import spin_node
 from ..ros.parameters import declare
 from ..ros.service_call import ServiceCallError
 from ..ros.stamps import clock_seconds
-from ..ros.tube_client import tube_yaw, TubeWorld
+from ..ros.tube_client import tube_yaw, TubeClient
 
 LOAD_ERRORS = {
     'INVALID_GOAL': LoadTube.Result.ERROR_INVALID_GOAL,
@@ -73,7 +73,7 @@ def _seconds(duration):
 
 
 class _GoalWorld(LanderWorld):
-    """The LanderWorld of one goal: the node's clock, arm and TubeWorld, and the goal handle."""
+    """The LanderWorld of one goal: the node's clock, arm and TubeClient, and the goal handle."""
 
     def __init__(self, node, goal_handle, feedback_type):
         self.node, self.goal_handle, self.feedback_type = node, goal_handle, feedback_type
@@ -165,7 +165,7 @@ class LanderNode(LeanNode):
 
         site = LanderSite(LANDER_SITE)  # where the world puts the lander
         self.lander = Lander(site, facts, settings, capacity, allow_unsealed)
-        self.world = TubeWorld(self, '/lander', service_timeout)
+        self.world = TubeClient(self, '/lander', service_timeout)
         self._joints = None
         self._joints_lock = threading.Lock()
         self.create_subscription(JointState, LANDER_JOINT_STATES, self._on_joints,

@@ -3,14 +3,13 @@
 """
 How every node that moves tubes (rover, lander, helicopters) handles them through the contract.
 
-``TubeWorld`` is a node's view of the tubes and its hands on them: the poses the world publishes
-(/world/tube_poses), holder, seal and content from the tube ledger (/tube_inventory), the
-contract's attach/detach services, and the ledger's /tube_ledger/record service for custody
+``TubeClient`` is a node's view of the tubes and its hands on them: the poses the world
+publishes (/world/tube_poses), holder, seal and content from the tube ledger (/tube_inventory),
+the contract's attach/detach services, and the ledger's /tube_ledger/record service for custody
 events: the one code path by which the project's invariant (every tube in exactly one place) is
-recorded. Service
-calls are made from action execute callbacks, so they wait on a future with a wall-clock timeout
-(a service answers in wall time, whatever the sim clock does) while the executor's other threads
-deliver the response.
+recorded. Service calls are made from action execute callbacks, so they wait on a future with a
+wall-clock timeout (a service answers in wall time, whatever the sim clock does) while the
+executor's other threads deliver the response.
 """
 
 import math
@@ -40,7 +39,7 @@ def tube_yaw(pose):
     return math.atan2(ay, ax) if math.hypot(ax, ay) > 1e-6 else 0.0
 
 
-class TubeWorld:
+class TubeClient:
     """Tube poses, ledger state, hand-off services and custody recording for one node."""
 
     def __init__(self, node, actor, service_timeout=10.0, assume_initial_state=False,

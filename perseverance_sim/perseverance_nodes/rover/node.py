@@ -74,7 +74,7 @@ from ..ros.contract import (COLLECT_SAMPLE, DEPOSIT_TUBE, FAULT_QOS, FAULTS, HAN
 from ..ros.lean_node import LeanNode
 from ..ros.node_main import spin_node
 from ..ros.parameters import declare
-from ..ros.tube_client import TubeWorld
+from ..ros.tube_client import TubeClient
 
 SERVICE_TIMEOUT = 10.0    # s of wall time for a service to answer
 
@@ -109,8 +109,8 @@ class RoverNode(LeanNode):
             self.max_angular_accel or rover.max_angular_accel)
         self.body = RoverBody(self, self.limits, self.watchdog_timeout, self.duration_scale,
                               rover.arm_move_duration)
-        self.tubes = TubeWorld(self, '/rover', SERVICE_TIMEOUT, assume_initial_state=True,
-                               on_inventory=self._on_inventory)
+        self.tubes = TubeClient(self, '/rover', SERVICE_TIMEOUT, assume_initial_state=True,
+                                on_inventory=self._on_inventory)
         self._faults = {}
         self.create_subscription(Fault, FAULTS, self._on_fault, FAULT_QOS)
         self.navigator = NavigateExecutor(self.limits)

@@ -70,9 +70,10 @@ def teleop():
 
 
 def _wait(predicate, describe):
+    """Wait for ``predicate``; ``describe`` (text, or a function giving it) says what failed."""
     deadline = time.monotonic() + WALL_TIMEOUT
     while not predicate():
-        assert time.monotonic() < deadline, describe
+        assert time.monotonic() < deadline, describe() if callable(describe) else describe
         time.sleep(0.005)
 
 
@@ -93,7 +94,8 @@ def test_every_goal_sent_from_the_keyboard_thread_gets_its_result(teleop):
         for number in range(1, GOALS + 1):
             node.on_command(keymap.Command(keymap.COLLECT))
             _wait(lambda: node.goal is None and ': OK' in node.action,
-                  'goal {} of {} never came back: {!r}'.format(number, GOALS, node.action))
+                  lambda: 'goal {} of {} never came back: goal {!r}, action {!r}, the server '
+                  'got {}'.format(number, GOALS, node.goal, node.action, len(received)))
             node.action = ''
     finally:
         sys.setswitchinterval(switch)
