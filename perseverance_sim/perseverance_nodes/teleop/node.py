@@ -67,6 +67,18 @@ def _parameter_value(value):
             ParameterType.PARAMETER_STRING: value.string_value}.get(value.type)
 
 
+# The teleop's parameters: attribute, name, default, description, minimum, maximum.
+TELEOP_PARAMETERS = (
+    ('facts_file', 'facts_file', '', 'mission facts YAML; empty = the packaged '
+     'config/mission_facts.yaml', None, None),
+    ('cap_linear', 'max_linear_speed', 0.0, "top teleop speed (m/s); 0 = the rover node's "
+     'limit, and never more than that limit', 0.0, 1.0),
+    ('cap_angular', 'max_angular_speed', 0.0, 'top teleop turn rate (rad/s); 0 = the rover '
+     "node's limit, and never more than that limit", 0.0, 1.0),
+    ('speed_steps', 'speed_steps', 5, 'key presses from stop to top speed', 1, 50),
+)
+
+
 class TeleopNode(LeanNode):
     """Publishers, subscriptions and clients behind the terminal UI."""
 
@@ -98,16 +110,8 @@ class TeleopNode(LeanNode):
         self.create_timer(POLL_PERIOD, self._poll)
 
     def _declare_parameters(self):
-        self.facts_file = declare(self, 'facts_file', '', 'mission facts YAML; empty = the '
-                                  'packaged config/mission_facts.yaml', read_only=True)
-        self.cap_linear = declare(
-            self, 'max_linear_speed', 0.0, "top teleop speed (m/s); 0 = the rover node's "
-            'limit, and never more than that limit', 0.0, 1.0, read_only=True)
-        self.cap_angular = declare(
-            self, 'max_angular_speed', 0.0, 'top teleop turn rate (rad/s); 0 = the rover '
-            "node's limit, and never more than that limit", 0.0, 1.0, read_only=True)
-        self.speed_steps = declare(self, 'speed_steps', 5, 'key presses from stop to top '
-                                   'speed', 1, 50, read_only=True)
+        for attribute, name, *declaration in TELEOP_PARAMETERS:
+            setattr(self, attribute, declare(self, name, *declaration, read_only=True))
 
     # -- what the rover says -------------------------------------------------------------------
     def _on_odom(self, msg):
