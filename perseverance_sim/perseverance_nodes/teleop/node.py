@@ -18,6 +18,7 @@ refuses politely (exit code 2) before ROS starts. Keys: teleop.keymap; what the 
 teleop.screen; the terminal: teleop.terminal (no ROS, unit-tested).
 """
 
+import math
 import signal
 import sys
 import threading
@@ -58,6 +59,11 @@ STOP_REPEATS = 3       # zero twists sent after a stop, in case one is lost
 POLL_PERIOD = 0.5      # s (wall) between looks at what the teleop still waits for
 ASK_AGAIN = 5.0        # s (wall) after which an unanswered parameter request is sent again
 PENDING = object()     # the goal while its response is on the way
+# The graph can report an action server missing for a moment while it serves (seen: one poll
+# in a loaded test run): a server seen this recently counts as there, and a goal it does not
+# answer within GOAL_RESPONSE_TIMEOUT is given up with a message.
+SERVER_GRACE = 2.0            # s (wall)
+GOAL_RESPONSE_TIMEOUT = 10.0  # s (wall)
 
 
 def _parameter_value(value):
@@ -96,6 +102,8 @@ class TeleopNode(LeanNode):
         self.pose = self.speed = None
         self.inventory = []
         self.arm = ArmWatch()
+        self._server_seen = {}   # action client -> wall time it was last seen ready
+        self._sent_at = None     # wall time of the pending goal's request
         self.action, self.goal = '', None
         self.missing = ('odometry',)
         self.limits_read, self._asked_at = False, None
@@ -139,8 +147,20 @@ class TeleopNode(LeanNode):
             ('odometry', self.pose is not None),
             ('the rover limits ({})'.format(ROVER_PARAMETERS), self.limits_read),
             ('the tube inventory', bool(self.inventory)),
-            (COLLECT_SAMPLE, self.collect_client.server_is_ready()),
-            (DEPOSIT_TUBE, self.deposit_client.server_is_ready())) if not have)
+            (COLLECT_SAMPLE, self._server_ready(self.collect_client)),
+            (DEPOSIT_TUBE, self._server_ready(self.deposit_client))) if not have)
+        if self.goal is PENDING and now - self._sent_at > GOAL_RESPONSE_TIMEOUT:
+            self.goal = None
+            self.action += ': no answer in {:.0f} s (is the rover node running?)'.format(
+                GOAL_RESPONSE_TIMEOUT)
+
+    def _server_ready(self, client):
+        """Return True if the action server is there now or was a moment ago (SERVER_GRACE)."""
+        now = time.monotonic()
+        if client.server_is_ready():
+            self._server_seen[client] = now
+            return True
+        return now - self._server_seen.get(client, -math.inf) < SERVER_GRACE
 
     def _on_limits(self, future):
         response = future.result()
@@ -242,12 +262,12 @@ class TeleopNode(LeanNode):
         if self.goal is not None:
             self.action = '{}: another action is running (k cancels it)'.format(label)
             return
-        if not client.server_is_ready():
+        if not self._server_ready(client):
             self.action = '{}: {} not available (is the rover node running?)'.format(
                 label, client._action_name)
             return
         self._halt()
-        self.action, self.goal = label + ': sent', PENDING
+        self.action, self.goal, self._sent_at = label + ': sent', PENDING, time.monotonic()
         stages = constant_names(action_type.Feedback, 'STAGE_')
         errors = constant_names(action_type.Result, 'ERROR_')
 

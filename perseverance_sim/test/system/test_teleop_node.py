@@ -22,6 +22,7 @@ from perseverance_interfaces.action import CollectSample
 from perseverance_nodes.domain.facts import load_mission_facts
 from perseverance_nodes.runner.domain_lease import DomainLease
 from perseverance_nodes.teleop import keymap
+from perseverance_nodes.teleop import node as teleop_node
 from perseverance_nodes.teleop.node import TeleopNode
 import pytest
 import rclpy
@@ -51,7 +52,7 @@ def teleop():
     rover = rclpy.create_node('rover')  # its parameter service: /rover/get_parameters
     for name, value in ROVER_PARAMETERS.items():
         rover.declare_parameter(name, value)
-    ActionServer(rover, CollectSample, '/rover/collect_sample', execute)
+    server = ActionServer(rover, CollectSample, '/rover/collect_sample', execute)
     odometry = rover.create_publisher(Odometry, '/model/perseverance/odometry', 10)
     executor = SingleThreadedExecutor()
     executor.add_node(node)
@@ -59,7 +60,7 @@ def teleop():
     spinner = threading.Thread(target=executor.spin, daemon=True)
     spinner.start()
     try:
-        yield node, received, odometry
+        yield node, received, odometry, server
     finally:
         executor.shutdown(timeout_sec=2.0)
         spinner.join(timeout=2.0)
@@ -79,7 +80,7 @@ def _wait(predicate, describe):
 
 def test_every_goal_sent_from_the_keyboard_thread_gets_its_result(teleop):
     """Many collect goals in a row from this (non-executor) thread all end with OK."""
-    node, received, odometry = teleop
+    node, received, odometry, _ = teleop
     fix = Odometry()
     fix.pose.pose.position.x, fix.pose.pose.position.y = 23.0, 12.0  # 3 m east of Roubion
     fix.pose.pose.orientation.w = 1.0
@@ -104,7 +105,7 @@ def test_every_goal_sent_from_the_keyboard_thread_gets_its_result(teleop):
 
 def test_the_teleop_drives_within_the_limits_the_rover_node_applies(teleop):
     """The rover's parameters (0 = mission facts) become the limits shown and the top speeds."""
-    node, _, _ = teleop
+    node, _, _, _ = teleop
     facts = load_mission_facts(None).rover
     _wait(lambda: node.limits_read, "the rover's parameters")
     limits = node.limits
@@ -117,3 +118,23 @@ def test_the_teleop_drives_within_the_limits_the_rover_node_applies(teleop):
     text = '\n'.join(node.screen(False, 120))
     assert 'rover limits 0.042 m/s  0.300 rad/s  accel 0.200 m/s2' in text
     assert '(read from the rover node)' in text
+
+
+def test_a_goal_the_rover_never_answers_is_given_up_with_a_message(teleop, monkeypatch):
+    """The server goes away just after it was seen: the goal is sent, given up and said so."""
+    node, received, odometry, server = teleop
+    monkeypatch.setattr(teleop_node, 'GOAL_RESPONSE_TIMEOUT', 1.0)
+    fix = Odometry()
+    fix.pose.pose.position.x, fix.pose.pose.position.y = 23.0, 12.0
+    fix.pose.pose.orientation.w = 1.0
+
+    def ready():
+        odometry.publish(fix)
+        return node.pose is not None and node._server_ready(node.collect_client)
+    _wait(ready, 'odometry and the stand-in CollectSample server')
+    server.destroy()  # gone, but seen within SERVER_GRACE: the goal is still sent
+    node.on_command(keymap.Command(keymap.COLLECT))
+    _wait(lambda: 'no answer' in node.action or ': OK' in node.action,
+          lambda: 'neither an answer nor a give-up: {!r}'.format(node.action))
+    assert 'no answer in 1 s (is the rover node running?)' in node.action
+    assert node.goal is None and received == []
