@@ -26,7 +26,7 @@ from ..ros.action_server import finish, play_timeline, SingleGoalActionServer
 from ..ros.contract import FAULT_QOS, LATCHED
 from ..ros.lean_node import LeanNode
 from ..ros.node_main import spin_node
-from ..ros.service_call import call_service, ServiceCallError
+from ..ros.service_call import call_service, GRAPH_GRACE, ServiceCallError
 from ..ros.tube_msgs import tube_state_msg
 
 
@@ -139,7 +139,8 @@ class CachingAssemblyNode(LeanNode):
 
     def _record_custody(self, record, sealed):
         """Report the seal (or its failure) to the tube ledger, if one is running."""
-        if not self.record_client.service_is_ready():
+        # An execute thread may wait: one look at the graph can miss a running ledger.
+        if not self.record_client.wait_for_service(timeout_sec=GRAPH_GRACE):
             self.get_logger().warning('no tube ledger: the seal of {} is not recorded'.format(
                 record.tube_id), throttle_duration_sec=60.0)
             return

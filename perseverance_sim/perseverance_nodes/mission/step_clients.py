@@ -29,7 +29,7 @@ from ..domain.tubes import is_valid_holder, TubeRecord
 from ..ros.contract import (CACHE_SAMPLE, COLLECT_SAMPLE, DEPOSIT_TUBE, GET_TUBE,
                             HAND_OVER_TUBE, LAUNCH_MAV, LOAD_TUBE, NAVIGATE_TO,
                             retrieve_tube_action)
-from ..ros.service_call import call_service, ServiceCallError
+from ..ros.service_call import call_service, GRAPH_GRACE, ServiceCallError
 
 ACTION_TYPES = {NAVIGATE: NavigateTo, COLLECT: CollectSample, CACHE: CacheSample,
                 DEPOSIT: DepositTube, HANDOVER: HandOverTube, LOAD: LoadTube, LAUNCH: LaunchMav,
@@ -178,7 +178,8 @@ class StepClients:
         else:
             client = self._actions[step.action]
         name = action_name(step)
-        if client is None or not client.server_is_ready():
+        # A step thread may wait: one look at the graph can miss a running server.
+        if client is None or not client.wait_for_server(timeout_sec=GRAPH_GRACE):
             return StepResult(False, 'NODE_MISSING', f'no action server for {name}')
         pending = self._send(client, name, step, on_progress)
         ended = self._wait(pending, name, goal_handle, timeout)

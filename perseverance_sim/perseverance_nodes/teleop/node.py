@@ -18,7 +18,6 @@ refuses politely (exit code 2) before ROS starts. Keys: teleop.keymap; what the 
 teleop.screen; the terminal: teleop.terminal (no ROS, unit-tested).
 """
 
-import math
 import signal
 import sys
 import threading
@@ -51,6 +50,7 @@ from ..ros.contract import (COLLECT_SAMPLE, CONTRACT_QOS, DEPOSIT_TUBE, LATCHED,
 from ..ros.environment import apply_localhost_default
 from ..ros.lean_node import LeanNode
 from ..ros.parameters import declare
+from ..ros.service_call import SeenReady
 
 REFUSAL = ('teleop needs an interactive terminal: stdin is not a TTY. Run it in a terminal or '
            'a tmux pane (not through a pipe or from a script).')
@@ -59,10 +59,7 @@ STOP_REPEATS = 3       # zero twists sent after a stop, in case one is lost
 POLL_PERIOD = 0.5      # s (wall) between looks at what the teleop still waits for
 ASK_AGAIN = 5.0        # s (wall) after which an unanswered parameter request is sent again
 PENDING = object()     # the goal while its response is on the way
-# The graph can report an action server missing for a moment while it serves (seen: one poll
-# in a loaded test run): a server seen this recently counts as there, and a goal it does not
-# answer within GOAL_RESPONSE_TIMEOUT is given up with a message.
-SERVER_GRACE = 2.0            # s (wall)
+# A goal nobody answers (the rover gone after SeenReady last saw it) is given up after this.
 GOAL_RESPONSE_TIMEOUT = 10.0  # s (wall)
 
 
@@ -102,7 +99,6 @@ class TeleopNode(LeanNode):
         self.pose = self.speed = None
         self.inventory = []
         self.arm = ArmWatch()
-        self._server_seen = {}   # action client -> wall time it was last seen ready
         self._sent_at = None     # wall time of the pending goal's request
         self.action, self.goal = '', None
         self.missing = ('odometry',)
@@ -114,6 +110,8 @@ class TeleopNode(LeanNode):
         self.create_subscription(TubeInventory, TUBE_INVENTORY, self._on_inventory, LATCHED)
         self.collect_client = ActionClient(self, CollectSample, COLLECT_SAMPLE)
         self.deposit_client = ActionClient(self, DepositTube, DEPOSIT_TUBE)
+        self._seen_ready = {client: SeenReady(client.server_is_ready)
+                            for client in (self.collect_client, self.deposit_client)}
         self.parameter_client = self.create_client(GetParameters, ROVER_PARAMETERS)
         self.create_timer(POLL_PERIOD, self._poll)
 
@@ -155,12 +153,8 @@ class TeleopNode(LeanNode):
                 GOAL_RESPONSE_TIMEOUT)
 
     def _server_ready(self, client):
-        """Return True if the action server is there now or was a moment ago (SERVER_GRACE)."""
-        now = time.monotonic()
-        if client.server_is_ready():
-            self._server_seen[client] = now
-            return True
-        return now - self._server_seen.get(client, -math.inf) < SERVER_GRACE
+        """Return True if the action server is there now or was a moment ago (SeenReady)."""
+        return self._seen_ready[client]()
 
     def _on_limits(self, future):
         response = future.result()
