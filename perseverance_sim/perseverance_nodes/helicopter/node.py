@@ -39,8 +39,9 @@ from ..domain.geometry import quaternion_to_yaw
 from ..domain.ports import HandOff, Unanswered
 from ..domain.tubes import GROUND
 from ..domain.validation import Refusal
-from ..ros.action_server import finish, SingleGoalActionServer, wait_on_clock
+from ..ros.action_server import finish, SingleGoalActionServer
 from ..ros.contract import CONTRACT_QOS, FAULT_QOS
+from ..ros.goal_port import RosGoal
 from ..ros.lean_node import LeanNode
 from ..ros.node_main import spin_node
 from ..ros.parameters import declare
@@ -223,28 +224,12 @@ class HelicopterNode(LeanNode):
                            drop, holder)
 
 
-class _RosSortieWorld(SortieWorld):
+class _RosSortieWorld(RosGoal, SortieWorld):
     """SortieWorld over the node's topics and services and one goal handle."""
-
-    def __init__(self, node, goal_handle):
-        """Serve the sortie of ``goal_handle`` through ``node``."""
-        self.node, self.goal_handle = node, goal_handle
 
     def motion(self):
         """Return the latest Motion."""
         return self.node.motion()
-
-    def now(self):
-        """Return the sim time (s)."""
-        return clock_seconds(self.node.get_clock())
-
-    def wait(self, seconds, cancellable):
-        """Wait on the node clock; False on shutdown or (if cancellable) cancel."""
-        return wait_on_clock(self.node, seconds, self.goal_handle if cancellable else None)
-
-    def cancel_requested(self):
-        """Return True once a cancel was requested."""
-        return self.goal_handle.is_cancel_requested
 
     def send_velocity(self, vx, vy, vz):
         """Publish cmd_vel (body frame)."""
@@ -295,10 +280,6 @@ class _RosSortieWorld(SortieWorld):
     def report_failure(self, fault, description):
         """Publish the fault ACTIVE."""
         self.node.publish_fault(fault, description)
-
-    def log(self, message, warning=False, error=False):
-        """Log through the node's logger."""
-        self.node.log_message(message, warning, error)
 
 
 def main(args=None):

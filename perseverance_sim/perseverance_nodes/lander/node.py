@@ -36,14 +36,14 @@ from ..domain.ports import HandOff, Unanswered
 from ..domain.site_layout import LANDER_SITE, LanderSite
 from ..domain.tubes import SealState
 from ..domain.validation import Refusal
-from ..ros.action_server import finish, SingleGoalActionServer, wait_on_clock
+from ..ros.action_server import finish, SingleGoalActionServer
 from ..ros.contract import (CONTRACT_QOS, LANDER_ARM_TRAJECTORY, LANDER_JOINT_STATES,
                             LAUNCH_MAV, LOAD_TUBE)
+from ..ros.goal_port import RosGoal
 from ..ros.lean_node import LeanNode
 from ..ros.node_main import spin_node
 from ..ros.parameters import declare
 from ..ros.service_call import ServiceCallError
-from ..ros.stamps import clock_seconds
 from ..ros.tube_client import tube_yaw, TubeClient
 
 LOAD_ERRORS = {
@@ -72,20 +72,12 @@ def _seconds(duration):
     return DurationMsg(sec=whole, nanosec=int(round((duration - whole) * 1e9)) % 1000000000)
 
 
-class _GoalWorld(LanderWorld):
+class _GoalWorld(RosGoal, LanderWorld):
     """The LanderWorld of one goal: the node's clock, arm and TubeClient, and the goal handle."""
 
     def __init__(self, node, goal_handle, feedback_type):
-        self.node, self.goal_handle, self.feedback_type = node, goal_handle, feedback_type
-
-    def now(self):
-        return clock_seconds(self.node.get_clock())
-
-    def wait(self, seconds, cancellable=True):
-        return wait_on_clock(self.node, seconds, self.goal_handle if cancellable else None)
-
-    def cancel_requested(self):
-        return self.goal_handle.is_cancel_requested
+        super().__init__(node, goal_handle)
+        self.feedback_type = feedback_type
 
     def feedback(self, stage, progress):
         self.goal_handle.publish_feedback(self.feedback_type(stage=int(stage),
@@ -116,10 +108,6 @@ class _GoalWorld(LanderWorld):
 
     def record(self, tube_id, from_holder, to_holder, action, position):
         self.node.world.record(tube_id, from_holder, to_holder, action, position)
-
-    def log(self, message, warning=False):
-        """Log through the node's logger."""
-        self.node.log_message(message, warning)
 
 
 # The transfer arm's parameters: name, default, description, minimum, maximum.

@@ -25,6 +25,7 @@ from ..domain.validation import ConfigError, Refusal
 from ..ros.contract import (CONTRACT_QOS, model_topic, ROVER_ARM_NAMED_POSE,
                             ROVER_ARM_TRAJECTORY, ROVER_CMD_VEL, ROVER_JOINT_STATES,
                             ROVER_ODOMETRY, ROVER_TELEOP_CMD_VEL)
+from ..ros.stamps import clock_seconds
 
 ODOMETRY_WAIT = 10.0   # s of wall time for the world's first odometry
 REST_SPEED = 0.01      # m/s and rad/s: below this the rover counts as stopped
@@ -63,7 +64,7 @@ class RoverBody:
 
     def now(self):
         """Return the node's sim time (s)."""
-        return self.node.get_clock().now().nanoseconds * 1e-9
+        return clock_seconds(self.node.get_clock())
 
     # -- world contract in -----------------------------------------------------------------
 

@@ -5,27 +5,20 @@
 from .executors import RoverPort
 from .ros_io import quat, xyz
 from ..domain.validation import Refusal
-from ..ros.action_server import wait_on_clock
+from ..ros.goal_port import RosGoal
 from ..ros.service_call import ServiceCallError
 
 
-class RosRoverPort(RoverPort):
+class RosRoverPort(RosGoal, RoverPort):
     """The ``RoverPort`` of one goal: the node's body and tubes, the goal's cancel and feedback."""
 
     def __init__(self, node, goal_handle, feedback_type):
         """Serve one goal of ``node``; feedback messages are of ``feedback_type``."""
-        self.node, self.goal_handle, self.feedback_type = node, goal_handle, feedback_type
-        self.now, self.pose, self.at_rest = node.body.now, node.body.pose, node.body.at_rest
+        super().__init__(node, goal_handle)
+        self.feedback_type = feedback_type
+        self.pose, self.at_rest = node.body.pose, node.body.at_rest
         self.drive, self.send_arm, self.faults = (node.body.drive, node.body.send_arm,
                                                   node.faults_for)
-
-    def wait(self, seconds, cancellable=True):
-        """Wait on sim time; False when cancelled (if cancellable) or shutting down."""
-        return wait_on_clock(self.node, seconds, self.goal_handle if cancellable else None)
-
-    def cancel_requested(self):
-        """Return True if the goal's cancel was asked for."""
-        return self.goal_handle.is_cancel_requested
 
     def tube_pose(self, tube_id):
         """Return the tube's ((x, y, z), quaternion) from /world/tube_poses; Refusal WORLD."""
@@ -60,7 +53,3 @@ class RosRoverPort(RoverPort):
         if hasattr(msg, 'current_pose') and self.node.body.odometry is not None:
             msg.current_pose = self.node.body.odometry.pose.pose
         self.goal_handle.publish_feedback(msg)
-
-    def log(self, message, warning=False):
-        """Log a line of the goal's progress."""
-        self.node.log_message(message, warning)

@@ -203,12 +203,12 @@ class RoverNode(LeanNode):
             with self.body.exclusive(name):
                 play(RosRoverPort(self, goal_handle, feedback_type))
         except Refusal as refusal:
-            self.get_logger().warning('{} refused or failed: {}'.format(name, refusal))
-            return finish(goal_handle, result, _code(type(result), refusal), refusal.message)
+            return self._refuse(goal_handle, result, name, refusal, 'refused or failed')
         return finish(goal_handle, result)
 
-    def _refuse(self, goal_handle, result, name, refusal):
-        self.get_logger().warning('{} refused: {}'.format(name, refusal))
+    def _refuse(self, goal_handle, result, name, refusal, what='refused'):
+        """Log the Refusal and end the goal with its error code and message."""
+        self.get_logger().warning('{} {}: {}'.format(name, what, refusal))
         return finish(goal_handle, result, _code(type(result), refusal), refusal.message)
 
     # ------------------------------------------------------------------ goals
