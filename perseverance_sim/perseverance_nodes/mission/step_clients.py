@@ -26,6 +26,7 @@ from .logic import (CACHE, COLLECT, DEPOSIT, HANDOVER, LAUNCH, LOAD, NAVIGATE, R
                     step_actions_needed, StepResult)
 from .report import report_tube_ids
 from ..domain.tubes import is_valid_holder, TubeRecord
+from ..ros.action_server import constant_names
 from ..ros.contract import (CACHE_SAMPLE, COLLECT_SAMPLE, DEPOSIT_TUBE, GET_TUBE,
                             HAND_OVER_TUBE, LAUNCH_MAV, LOAD_TUBE, NAVIGATE_TO,
                             retrieve_tube_action)
@@ -51,10 +52,7 @@ def action_name(step):
 
 def error_name(action_type, code):
     """Return the ERROR_* constant name (without the prefix) of a result code, e.g. 'TIMEOUT'."""
-    for name in dir(action_type.Result):
-        if name.startswith('ERROR_') and getattr(action_type.Result, name) == code:
-            return name[len('ERROR_'):]
-    return f'CODE_{code}'
+    return constant_names(action_type.Result, 'ERROR_').get(code, f'CODE_{code}')
 
 
 def _point(xy):

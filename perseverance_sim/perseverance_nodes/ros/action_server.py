@@ -142,3 +142,9 @@ def play_timeline(node, goal_handle, timeline, make_feedback, duration_scale=1.0
     last = timeline.steps[-1]
     goal_handle.publish_feedback(make_feedback(last, 1.0))
     return True
+
+
+def constant_names(msg_type, prefix):
+    """Return {value: NAME} of a message type's constants ``<prefix>NAME`` (STAGE_, ERROR_)."""
+    return {getattr(msg_type, name): name[len(prefix):]
+            for name in dir(msg_type) if name.startswith(prefix)}

@@ -36,7 +36,7 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 
 from . import keymap
-from .screen import (ArmWatch, collect_summary, constant_names, deposit_summary, feedback_text,
+from .screen import (ArmWatch, collect_summary, deposit_summary, feedback_text,
                      LIMIT_PARAMETERS, limits_from_parameters, result_text, screen_lines,
                      top_speeds, View)
 from .terminal import RawTerminal, run_ui
@@ -44,6 +44,7 @@ from ..domain.facts import load_mission_facts
 from ..domain.geometry import quaternion_to_yaw
 from ..domain.site_layout import CONTRACT_ROCKS, CONTRACT_SLOTS
 from ..domain.validation import ConfigError
+from ..ros.action_server import constant_names
 from ..ros.contract import (COLLECT_SAMPLE, CONTRACT_QOS, DEPOSIT_TUBE, LATCHED,
                             ROVER_ARM_NAMED_POSE, ROVER_JOINT_STATES, ROVER_ODOMETRY,
                             ROVER_TELEOP_CMD_VEL, TUBE_INVENTORY)

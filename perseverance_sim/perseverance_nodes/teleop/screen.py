@@ -87,12 +87,6 @@ class ArmWatch:
             'holds it)'
 
 
-def constant_names(msg_type, prefix):
-    """Return {value: NAME} of a message type's constants ``<prefix>NAME``."""
-    return {getattr(msg_type, name): name[len(prefix):]
-            for name in dir(msg_type) if name.startswith(prefix)}
-
-
 def feedback_text(label, stages, stage, progress):
     """Return an action's progress: its stage (a ``stages`` value) and per cent done."""
     return '{}: {} {:.0f}%'.format(label, stages.get(stage, '?').lower(), 100.0 * progress)

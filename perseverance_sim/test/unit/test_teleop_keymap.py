@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from perseverance_nodes.domain.facts import load_mission_facts
+from perseverance_nodes.ros.action_server import constant_names
 from perseverance_nodes.teleop import keymap, screen, terminal
 from perseverance_nodes.teleop.keymap import Command, DriveState
 import pytest
@@ -161,7 +162,7 @@ class _Result:
 
 def test_action_outcomes_name_the_error():
     """A failure shows the ERROR_* name and message; success the summary; progress the stage."""
-    errors = screen.constant_names(_Result, 'ERROR_')
+    errors = constant_names(_Result, 'ERROR_')
     assert errors == {0: 'NONE', 11: 'ROCK_OUT_OF_REACH'}
     assert screen.result_text('collect', _Result(False, 11, 'too far'), str, errors) == \
         'collect: FAILED (ROCK_OUT_OF_REACH): too far'
