@@ -85,17 +85,21 @@ CAMPAIGN_DURATION_SCALE = 0.01
 
 
 def campaign_options(out_dir, scenario_file='', seed=1, helicopters=0,
-                     duration_scale=CAMPAIGN_DURATION_SCALE, real_time_factor=0.0, facts=None):
+                     duration_scale=CAMPAIGN_DURATION_SCALE, real_time_factor=0.0, facts=None,
+                     scenario=None):
     """
     Return a campaign's RunOptions, as `perseverance-sim campaign` and mission.launch.py run it.
 
     ``helicopters`` 0 takes the scenario's count. A scenario that drives faster than the real
     rover (rover.speed, the NavigateTo cap) gets a safety filter at the world's DiffDrive limits;
-    otherwise the mission facts' limits hold. Raises ConfigError for a bad scenario.
+    otherwise the mission facts' limits hold. ``scenario``: the file's Scenario with seed and
+    helicopters applied, when the caller has loaded it already. Raises ConfigError for a bad
+    scenario.
     """
     facts = facts or load_mission_facts(None)
-    scenario = load_scenario(scenario_file or None, facts).with_overrides(
-        seed=seed, helicopters=helicopters or None)
+    if scenario is None:
+        scenario = load_scenario(scenario_file or None, facts).with_overrides(
+            seed=seed, helicopters=helicopters or None)
     return RunOptions(out_dir=out_dir,
                       scenario_file=os.path.abspath(scenario_file) if scenario_file else '',
                       seed=seed, helicopters=scenario.helicopters,

@@ -219,10 +219,14 @@ def _tail(path, lines=20):
         return str(error)
 
 
-def run_options(args, facts=None):
-    """Return the node table's RunOptions for ``args`` (CampaignArgs); ConfigError if invalid."""
+def run_options(args, facts=None, scenario=None):
+    """
+    Return the node table's RunOptions for ``args`` (CampaignArgs); ConfigError if invalid.
+
+    ``scenario``: args' scenario already loaded with its overrides (it is not read again).
+    """
     return campaign_options(args.out, args.scenario, args.seed, args.helicopters,
-                            args.duration_scale, args.real_time_factor, facts)
+                            args.duration_scale, args.real_time_factor, facts, scenario)
 
 
 def run_campaign(args, stream=None):
@@ -234,7 +238,7 @@ def run_campaign(args, stream=None):
         faults = tuple(parse_fault(text, '--fault {}'.format(text)) for text in args.faults)
         scenario = scenario.with_overrides(seed=args.seed, helicopters=args.helicopters or None,
                                            faults=args.faults)
-        options = run_options(args, facts)
+        options = run_options(args, facts, scenario)
     except ConfigError as error:
         print('perseverance-sim campaign: {}'.format(error), file=stream)
         return EXIT_USAGE
