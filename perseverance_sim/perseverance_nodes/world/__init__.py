@@ -5,9 +5,8 @@ Embedded world backend: SDF 1.9 -> MuJoCo, emulated Gazebo plugins, tube hand-of
 
 Modules (only ``node`` and ``ros_convert`` import rclpy; the rest is plain Python over MuJoCo):
 
-- ``sdf``: load a world, resolve ``model://`` includes and every pose (SDF 1.9 frame semantics);
-  ``sdf.model`` holds the dataclasses, ``sdf.loader`` the parser, ``sdf.frames`` the resolver.
-- ``mjcf``: convert to MJCF; unsupported SDF raises ``errors.UnsupportedSdfError``.
+- ``domain.sdf`` (shared with the viewer) loads the world: includes, every pose, heightmaps;
+- ``mjcf``: convert to MJCF; unsupported SDF raises ``domain.sdf.UnsupportedSdfError``.
 - ``plugins``: DiffDrive, joint controllers, publishers, multicopter control, DetachableJoint.
 - ``handoff``: attach/detach of tubes with a distance tolerance (carried kinematically).
 - ``engine``: ``WorldEngine`` (step, commands, state, hand-offs, offscreen cameras, RTF).
@@ -34,6 +33,6 @@ import os
 
 os.environ.setdefault('MUJOCO_GL', 'egl')
 
-from .errors import SdfError, UnsupportedSdfError  # noqa: E402,I100
+from ..domain.sdf.errors import SdfError, UnsupportedSdfError  # noqa: E402,I100
 
 __all__ = ['SdfError', 'UnsupportedSdfError']

@@ -24,9 +24,10 @@ import time
 import mujoco
 import numpy as np
 
-from .transforms import quat_to_mat, Transform
+from ..domain import sdf
+from ..domain.sdf.transforms import quat_to_mat, Transform
 from ..world import handoff as handoff_mod
-from ..world import mjcf, plugins, sdf
+from ..world import mjcf, plugins
 
 DEFAULT_TIMESTEP = 0.004
 DEFAULT_CONTROL_RATE = 100.0

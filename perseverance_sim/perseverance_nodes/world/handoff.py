@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .transforms import quat_mul, Transform
+from ..domain.sdf.transforms import quat_mul, Transform
 
 OK = 0
 UNKNOWN_PAYLOAD = 1

@@ -38,8 +38,9 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from .errors import SdfError, UnsupportedSdfError
-from .transforms import mat_to_quat, Transform
+from ..domain.sdf.errors import SdfError, UnsupportedSdfError
+from ..domain.sdf.heightmap import read_heightmap
+from ..domain.sdf.transforms import mat_to_quat, Transform
 
 # SDF camera frame (x forward, z up) -> MuJoCo camera frame (-z forward, y up).
 _CAMERA_ROT = np.array([[0.0, 0.0, -1.0], [-1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
@@ -98,33 +99,6 @@ def _set_pose(elem, pose):
         elem.set('pos', _fmt(pose.pos))
     if abs(pose.quat[0]) < 1 - 1e-12:
         elem.set('quat', _fmt(pose.quat))
-
-
-def read_heightmap(path):
-    """Heights of a heightmap image in [0, 1] (pixel / max pixel value), first row = top."""
-    try:
-        from PIL import Image
-    except ImportError as err:
-        raise UnsupportedSdfError('reading a heightmap needs Pillow (python3-pil)',
-                                  element='heightmap', file=path) from err
-    with open(path, 'rb') as f:
-        header = f.read(32)
-    with Image.open(path) as img:
-        mode = img.mode
-        arr = np.asarray(img)
-    if arr.ndim == 3:
-        arr = arr[..., 0]  # Gazebo reads the first channel
-    if header[:8] == b'\x89PNG\r\n\x1a\n':
-        bits = header[24]
-        maxval = float(2 ** bits - 1)
-    elif arr.dtype == np.uint8 or mode in ('L', 'P', 'RGB', 'RGBA'):
-        maxval = 255.0
-    elif arr.dtype == np.uint16 or mode.startswith('I;16'):
-        maxval = 65535.0
-    else:
-        raise UnsupportedSdfError('heightmap pixel format {}'.format(mode),
-                                  element='heightmap', file=path)
-    return np.clip(arr.astype(np.float64) / maxval, 0.0, 1.0)
 
 
 class _Converter:

@@ -40,9 +40,9 @@ import math
 
 import numpy as np
 
-from .errors import UnsupportedSdfError
 from .mjcf import ActuatorSpec
-from .transforms import quat_to_mat, quat_to_rpy, Transform
+from ..domain.sdf.errors import UnsupportedSdfError
+from ..domain.sdf.transforms import quat_to_mat, quat_to_rpy, Transform
 
 CONTROL_TIME_CONSTANT = 0.01  # s; wheel speed servo bandwidth (stiff, like gz's velocity joints)
 

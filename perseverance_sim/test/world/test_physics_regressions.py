@@ -6,9 +6,9 @@ import math
 
 from conftest import REAL_WORLD
 import numpy as np
+from perseverance_nodes.domain.sdf.transforms import Transform
 from perseverance_nodes.rover.logic import corner_steering
 from perseverance_nodes.world.plugins import TrajectoryPoint
-from perseverance_nodes.world.transforms import Transform
 import pytest
 
 pytestmark = pytest.mark.skipif(not REAL_WORLD.is_file(), reason='no worlds/jezero.sdf yet')

@@ -10,8 +10,9 @@ import xml.etree.ElementTree as ET
 from conftest import FIXTURE_MODELS, FIXTURE_WORLD, REAL_MODELS
 import mujoco
 import numpy as np
-from perseverance_nodes.world import mjcf, plugins, sdf
-from perseverance_nodes.world.transforms import Transform
+from perseverance_nodes.domain import sdf
+from perseverance_nodes.domain.sdf.transforms import Transform
+from perseverance_nodes.world import mjcf, plugins
 import pytest
 
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Unsupported SDF raises UnsupportedSdfError naming the element, the model/link and the file."""
 
-from perseverance_nodes.world import mjcf, plugins, sdf
-from perseverance_nodes.world.errors import UnsupportedSdfError
+from perseverance_nodes.domain import sdf
+from perseverance_nodes.domain.sdf.errors import UnsupportedSdfError
+from perseverance_nodes.world import mjcf, plugins
 import pytest
 
 LINK = '<inertial><mass>1</mass></inertial>'

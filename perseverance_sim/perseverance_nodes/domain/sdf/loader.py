@@ -14,20 +14,17 @@ physics engine are recorded in ``World.notes``; anything else raises ``Unsupport
 
 import math
 import os
-import pathlib
 import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
 
+from .errors import SdfError, UnsupportedSdfError
 from .frames import resolve_frames
 from .model import (Axis, Camera, Collision, Frame, Geometry, Inertial, Joint, Light, Link,
                     Model, Plugin, Sensor, Surface, Visual, World)
-from ..errors import SdfError, UnsupportedSdfError
-from ..transforms import rpy_to_quat, Transform
-
-# perseverance_sim/ when running from the source tree (the editable install).
-_SOURCE_ROOT = pathlib.Path(__file__).resolve().parents[3]
+from .transforms import rpy_to_quat, Transform
+from ..package_data import PACKAGE, share_dir, share_path
 
 SUPPORTED_SDF_VERSIONS = ('1.6', '1.7', '1.8', '1.9')
 
@@ -92,32 +89,19 @@ _INERTIAL_CHILDREN = {'mass': 'ok', 'pose': 'ok', 'inertia': 'ok'}
 
 
 def default_model_dirs():
-    """Model directories: the package's models/ (source tree or ament share), then GZ paths."""
+    """Model directories: the package's models/ (ament share or source tree), then GZ paths."""
     dirs = []
-    source_models = _SOURCE_ROOT / 'models'
-    if source_models.is_dir():
-        dirs.append(str(source_models))
-    else:
-        try:
-            from ament_index_python.packages import get_package_share_directory
-            share = pathlib.Path(get_package_share_directory('perseverance_sim'))
-            if (share / 'models').is_dir():
-                dirs.append(str(share / 'models'))
-        except Exception:  # noqa: B902 - ament_index absent or package not installed
-            pass
+    models = share_path('models')
+    if os.path.isdir(models):
+        dirs.append(models)
     for var in ('GZ_SIM_RESOURCE_PATH', 'IGN_GAZEBO_RESOURCE_PATH'):
         dirs.extend(d for d in os.environ.get(var, '').split(os.pathsep) if d)
     return dirs
 
 
 def default_world_path(name='jezero'):
-    """Path of worlds/<name>.sdf in the source tree or the installed share directory."""
-    source = _SOURCE_ROOT / 'worlds' / (name + '.sdf')
-    if source.is_file():
-        return str(source)
-    from ament_index_python.packages import get_package_share_directory
-    return str(pathlib.Path(get_package_share_directory('perseverance_sim')) / 'worlds' /
-               (name + '.sdf'))
+    """Path of worlds/<name>.sdf in the installed share directory or the source tree."""
+    return share_path('worlds', name + '.sdf')
 
 
 def load_world(path, model_dirs=None):
@@ -758,12 +742,10 @@ def _propagate_static(model):
 
 
 def _package_dirs(pkg):
-    dirs = []
-    if pkg == 'perseverance_sim':
-        dirs.append(str(_SOURCE_ROOT))
+    if pkg == PACKAGE:
+        return [share_dir()]
     try:
         from ament_index_python.packages import get_package_share_directory
-        dirs.append(get_package_share_directory(pkg))
+        return [get_package_share_directory(pkg)]
     except Exception:  # noqa: B902 - ament_index absent or package unknown
-        pass
-    return dirs
+        return []

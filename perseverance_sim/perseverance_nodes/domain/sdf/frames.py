@@ -17,9 +17,9 @@ Joint ends and ``<frame>`` attachments follow the ``attached_to`` chain to the s
 link (or 'world'). Cycles in either graph raise ``SdfError``.
 """
 
+from .errors import SdfError
 from .model import Frame, Joint, Link, Model
-from ..errors import SdfError
-from ..transforms import IDENTITY
+from .transforms import IDENTITY
 
 
 def resolve_frames(world):

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from ..transforms import Transform
+from .transforms import Transform
 
 
 @dataclass
