@@ -11,7 +11,8 @@
 # Each step keeps a stamp of its inputs in .venv/.stamps and is skipped when they are unchanged.
 #
 # Usage: scripts/setup.sh [--with-test-tools]
-#   --with-test-tools  also install what only the tests need (Debian's sdformat12 `ign sdf -k`)
+#   --with-test-tools  also install what only the tests need: Debian's sdformat12 (`ign sdf -k`)
+#                      and chromium with chromium-driver (headless browser tests of the web view)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,6 +59,9 @@ if [ "$WITH_TEST_TOOLS" = 1 ]; then
   # end comes from ignition-tools, its sdformat12 plugin from libsdformat-dev (Debian 12).
   command -v ign >/dev/null 2>&1 || missing+=(ignition-tools)
   [ -f /usr/lib/ruby/ignition/cmdsdformat12.rb ] || missing+=(libsdformat-dev)
+  # The web view's browser tests drive Debian's chromium through its chromedriver.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
