@@ -209,6 +209,8 @@ def gz_topics_in_sdf():
     topics.add(lander['gz-sim-joint-trajectory-controller-system'].findtext('topic'))
     heli = _plugins(_model('sample_recovery_helicopter'))
     assert heli['gz-sim-odometry-publisher-system'].find('odom_topic') is None
+    # A literal topic would be shared by the four instances: gz's per-instance default it is.
+    assert heli['gz-sim-joint-state-publisher-system'].find('topic') is None
     sub_topic = heli['gz-sim-joint-position-controller-system'].findtext('sub_topic')
     world = ET.parse(WORLD).getroot().find('world')
     for inc in world.findall('include'):
@@ -221,6 +223,8 @@ def gz_topics_in_sdf():
         topics.add('/{}/{}'.format(namespace, control.findtext('commandSubTopic')))
         topics.add('/{}/{}'.format(namespace, control.findtext('enableSubTopic')))
         topics.add('/model/{}/odometry'.format(name))  # OdometryPublisher default
+        # JointStatePublisher default
+        topics.add('/world/{}/model/{}/joint_state'.format(world.get('name'), name))
         topics.add('/model/{}/{}'.format(name, sub_topic))
     return topics
 
@@ -233,7 +237,7 @@ def test_bridge_gz_topics_exist_in_sdf(bridge):
 
 
 def test_every_helicopter_has_its_topics(contract):
-    """helicopter_<i> in the world <=> its cmd_vel, enable, odometry and arm entries."""
+    """helicopter_<i> in the world <=> its cmd_vel, enable, odometry, joint state, arm entries."""
     world = ET.parse(WORLD).getroot().find('world')
     helis = sorted(inc.findtext('name') for inc in world.findall('include')
                    if inc.findtext('uri').endswith('/sample_recovery_helicopter'))
@@ -242,5 +246,5 @@ def test_every_helicopter_has_its_topics(contract):
     in_contract = {n.split('/')[2] for n in names if n.startswith('/model/helicopter_')}
     assert in_contract == set(helis)
     for heli in helis:
-        for leaf in ('cmd_vel', 'enable', 'odometry', 'arm/cmd_pos'):
+        for leaf in ('cmd_vel', 'enable', 'odometry', 'joint_states', 'arm/cmd_pos'):
             assert '/model/{}/{}'.format(heli, leaf) in names

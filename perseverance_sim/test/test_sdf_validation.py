@@ -6,7 +6,8 @@ Static checks of the world and models (no ROS, no Gazebo).
 - sdformat12 (`ign sdf -k`, installed by scripts/setup.sh --with-test-tools) accepts the world and
   every model with no "Error", and every file declares SDF 1.9;
 - every model directory has a model.config naming model.sdf;
-- the world holds the names and poses that docs/world_contract.md promises;
+- the world holds the names and poses that docs/world_contract.md promises, and each model's
+  JointStatePublisher the contract's joint list;
 - the shipped heightmap is exactly what scripts/generate_heightmap.py makes, and every named
   place (the Three Forks depot above all) sits on flat ground.
 """
@@ -204,6 +205,24 @@ def test_rack_joints_hold_every_tube():
     for p in plugins:
         assert p.findtext('parent_link') == 'caching_assembly'
         assert p.findtext('child_link') == 'tube'
+
+
+def test_joint_state_publishers_list_the_contract_joints():
+    """One JointStatePublisher per model: the contract's joints in order, every movable joint."""
+    lists = load_contract()['joint_states']
+    models = {'perseverance': 'perseverance', 'lander': 'sample_retrieval_lander',
+              'helicopter_<i>': 'sample_recovery_helicopter'}
+    assert set(lists) == set(models)
+    for key, directory in models.items():
+        model = ET.parse(os.path.join(MODELS_DIR, directory, 'model.sdf')).getroot().find('model')
+        publishers = [p for p in model.findall('plugin')
+                      if p.get('filename') == 'gz-sim-joint-state-publisher-system']
+        assert len(publishers) == 1, directory
+        names = [j.text.strip() for j in publishers[0].findall('joint_name')]
+        assert names == lists[key], directory
+        # Every movable joint: a viewer posing the model from joint states misses none.
+        movable = [j.get('name') for j in model.findall('joint') if j.get('type') != 'fixed']
+        assert sorted(names) == sorted(movable), directory
 
 
 def test_heightmap_matches_generator(tmp_path):

@@ -9,7 +9,8 @@ docs/world_contract.md (QoS: reliable, volatile, depth 10, both ways):
   pub  /clock                                   rosgraph_msgs/Clock      clock_rate (sim time)
   sub  /model/<m>/cmd_vel                        Twist        per DiffDrive (rover)
   pub  <OdometryPublisher odom_topic>            Odometry     its odom_publish_frequency
-  pub  <JointStatePublisher topic>               JointState   update_rate, else joint_state_rate
+  pub  /model/<m>/joint_states                   JointState   per JointStatePublisher; its
+                                                              update_rate, else joint_state_rate
   sub  <JointTrajectoryController topic>         JointTrajectory
   sub  /model/<m>/cmd_vel, /model/<m>/enable     Twist, Bool  per MulticopterVelocityControl
   sub  <JointPositionController topic>           Float64      e.g. /model/helicopter_1/arm/cmd_pos
@@ -122,10 +123,12 @@ class WorldNode(LeanNode):
                              lambda: [ros_convert.odometry(em.read(self.engine.sim_time))],
                              ros_convert.Odometry, em.topic)
         elif isinstance(em, plugins.JointStatePublisher):
+            # Contract name, not em.topic: the helicopters keep gz's per-instance default
+            # (/world/<w>/model/<m>/joint_state), which the bridge maps to this name.
             rate = em.update_rate if em.update_rate > 0 else joint_state_rate
             self._add_stream('joint states ' + model, 1.0 / rate,
                              lambda: [ros_convert.joint_state(em.read(self.engine.sim_time))],
-                             ros_convert.JointState, em.topic)
+                             ros_convert.JointState, model_topic(model, 'joint_states'))
         elif isinstance(em, plugins.JointTrajectoryController):
             joints = {j[len(model) + 2:] for j in em.joints}
             self.trajectory_joints.setdefault(em.topic, (model, set()))[1].update(joints)

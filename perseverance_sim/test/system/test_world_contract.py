@@ -13,6 +13,7 @@ import math
 from geometry_msgs.msg import PoseArray, Twist
 from nav_msgs.msg import Odometry
 from perseverance_interfaces.srv import AttachTube, DetachTube
+from perseverance_nodes.ros.stamps import stamp_seconds
 from perseverance_nodes.rover.logic import corner_steering, CORNER_WHEELS
 import pytest
 from rosgraph_msgs.msg import Clock
@@ -32,6 +33,10 @@ ROVER_JOINTS = ['wheel_front_left_joint', 'wheel_front_right_joint', 'wheel_midd
                 'steer_rear_right_joint', 'arm_shoulder_azimuth', 'arm_shoulder_elevation',
                 'arm_elbow', 'arm_wrist', 'arm_turret']
 LANDER_JOINTS = ['sta_joint_{}'.format(i) for i in range(1, 8)]
+HELI_JOINTS = (['rotor_0_joint', 'rotor_1_joint'] +
+               ['cyclic_{}_joint'.format(i) for i in range(4)] +
+               ['wheel_{}_joint'.format(i) for i in range(4)] + ['arm_joint'])
+JOINT_STATE_PERIOD = 0.02  # s of sim time: the world's joint_state_rate default, 50 Hz
 TUBE_RADIUS = 0.0085  # m: a tube lying on flat ground has its centre this high
 
 
@@ -271,6 +276,42 @@ def test_helicopter_takes_off_holds_20_m_and_lands(ros_rig):
     world.run_for(2.0)
     assert altitude() == pytest.approx(0.0, abs=0.05)
     assert _planar_distance(_xyz(odom.msg.pose.pose), pad) < 1.0
+
+
+def test_helicopter_joint_states_show_its_arm_and_rotors(ros_rig):
+    """Joint states of helicopter_1 at 50 Hz: arm_joint follows arm/cmd_pos, rotors spin."""
+    world = World(ros_rig)
+    states = Latest(world.probe, JointState, HELI + '/joint_states')
+    stamps = []
+    world.probe.node.create_subscription(
+        JointState, HELI + '/joint_states',
+        lambda msg: stamps.append(stamp_seconds(msg.header.stamp)), 10)
+    arm = world.publisher(Float64, HELI + '/arm/cmd_pos')
+    cmd = world.publisher(Twist, HELI + '/cmd_vel')
+    world.wait_for(lambda: len(stamps) > 10, 5.0, 'helicopter joint states')
+    assert list(states.msg.name) == HELI_JOINTS
+
+    def joint(name):
+        return dict(zip(states.msg.name, zip(states.msg.position, states.msg.velocity)))[name]
+    # The controller raises the arm from 0 to its initial position, 1.4 (stowed; sagging a few
+    # 0.01 rad under gravity), within the first 0.5 s.
+    world.wait_for(lambda: abs(joint('arm_joint')[0] - 1.4) < 0.05, 5.0,
+                   lambda: 'arm_joint stowed; at {:.3f}'.format(joint('arm_joint')[0]))
+    assert max(abs(joint(j)[1]) for j in HELI_JOINTS[:2]) < 0.1  # parked: rotors still
+    # The contract rate: consecutive stamps one period apart (a message the probe missed
+    # makes a gap of several, never a shorter one).
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert min(gaps) == pytest.approx(JOINT_STATE_PERIOD, abs=1e-3), gaps[:10]
+
+    arm.publish(Float64(data=0.0))  # arm down
+    world.wait_for(lambda: abs(joint('arm_joint')[0]) < 0.05, 10.0,
+                   lambda: 'arm_joint near 0; at {:.3f}'.format(joint('arm_joint')[0]))
+
+    # Hovering on the pad (zero velocity command): the upper rotor turns ccw, the lower cw.
+    cmd.publish(_twist())
+    world.wait_for(lambda: joint('rotor_0_joint')[1] > 5.0 and joint('rotor_1_joint')[1] < -5.0,
+                   2.0, lambda: 'rotors spinning; velocities {}'.format(
+                       [round(joint(j)[1], 2) for j in HELI_JOINTS[:2]]))
 
 
 def test_tube_moves_with_its_carrier_falls_089_m_and_rests_on_the_ground(ros_rig):
