@@ -55,6 +55,7 @@ CLEAR_FAULT = '/mission_control/clear_fault'
 RUN_CAMPAIGN = '/mission_control/run_campaign'
 ROVER_TELEOP_CMD_VEL = '/rover/cmd_vel'
 ROVER_ARM_NAMED_POSE = '/rover/arm/named_pose'
+ROVER_PARAMETERS = '/rover/get_parameters'   # the rover's limits, read by the teleop and viewer
 NAVIGATE_TO = '/rover/navigate_to'
 COLLECT_SAMPLE = '/rover/collect_sample'
 DEPOSIT_TUBE = '/rover/deposit_tube'

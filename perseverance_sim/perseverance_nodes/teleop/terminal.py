@@ -4,8 +4,8 @@
 The teleop's terminal: raw keys in, one redrawn screen out, no ROS.
 
 The terminal is put in raw mode (termios) on the alternate screen and restored on every exit of
-the ``RawTerminal`` context. ``run_ui`` reads keys, hands their commands to the node, has it
-publish and redraws, until a quit key.
+the ``RawTerminal`` context. ``run_ui`` reads keys, hands their commands to the rover driver,
+has it publish and redraws, until a quit key.
 """
 
 import os
@@ -15,8 +15,8 @@ import time
 import tty
 
 from . import keymap
+from ..domain.driving import PUBLISH_PERIOD
 
-PUBLISH_PERIOD = 0.1   # s (wall) between cmd_vel publications while moving
 DRAW_PERIOD = 0.2      # s (wall) between screen refreshes
 
 
@@ -67,12 +67,12 @@ class RawTerminal:
         self.out.flush()
 
 
-def run_ui(node, terminal):
+def run_ui(driver, screen, terminal):
     """
     Read keys, publish, redraw until a quit key (ROS callbacks run in another thread).
 
-    ``node`` offers ``on_command(command)``, ``publish_twist()`` and ``screen(show_help,
-    width)``, the lines to draw.
+    ``driver`` offers ``on_command(command)`` and ``publish_twist()`` (ros.rover_driver);
+    ``screen(show_help, width)`` returns the lines to draw.
     """
     show_help, last_publish, last_draw = True, 0.0, 0.0
     while True:
@@ -84,12 +84,13 @@ def run_ui(node, terminal):
                 return
             if command.kind == keymap.HELP:
                 show_help = not show_help
-            node.on_command(command)
+            else:
+                driver.on_command(command)
             last_draw = 0.0
         now = time.monotonic()
         if now - last_publish >= PUBLISH_PERIOD:
-            node.publish_twist()
+            driver.publish_twist()
             last_publish = now
         if now - last_draw >= DRAW_PERIOD:
-            terminal.draw(node.screen(show_help, terminal.width()))
+            terminal.draw(screen(show_help, terminal.width()))
             last_draw = now
