@@ -10,7 +10,7 @@ PACKAGE = 'perseverance_sim'
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Each node is a console script; setup.cfg puts them in lib/<package> for `ros2 run`.
-NODES = {  # every node of runner/bringup.py's table, and the teleop
+NODES = {  # every node of runner/bringup.py's table (the viewer among them), and the teleop
     'world': 'perseverance_nodes.world.node:main',
     'rover': 'perseverance_nodes.rover.node:main',
     'caching_assembly': 'perseverance_nodes.caching.node:main',
@@ -19,6 +19,7 @@ NODES = {  # every node of runner/bringup.py's table, and the teleop
     'tube_ledger': 'perseverance_nodes.ledger.node:main',
     'mission_control': 'perseverance_nodes.mission.node:main',
     'teleop': 'perseverance_nodes.teleop.node:main',
+    'viewer': 'perseverance_nodes.viewer.node:main',
 }
 
 

@@ -7,6 +7,7 @@ The whole sample-return chain for ROS users: the world and every mission node.
     ros2 launch perseverance_sim mission.launch.py scenario:=$(ros2 pkg prefix \
         perseverance_sim)/share/perseverance_sim/config/scenarios/quick.yaml
     ros2 launch perseverance_sim mission.launch.py backend:=gazebo helicopters:=2
+    ros2 launch perseverance_sim mission.launch.py viewer:=true   # watch at http://127.0.0.1:8080
     ros2 action send_goal --feedback /mission_control/run_campaign \
         perseverance_interfaces/action/RunCampaign "{seed: 1}"
 
@@ -26,18 +27,19 @@ from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 from perseverance_nodes.runner.bringup import CAMPAIGN_DURATION_SCALE, campaign_options
 from perseverance_nodes.runner.bringup import launch_arguments_of, node_table
+from perseverance_nodes.runner.bringup import VIEWER_HOST, VIEWER_PORT
 
 PACKAGE = 'perseverance_sim'
 
 
 def _system(context):
     """Return the world (either backend) and the mission nodes of the node table."""
-    value = {name: LaunchConfiguration(name).perform(context) for name in (
-        'scenario', 'seed', 'helicopters', 'duration_scale', 'real_time_factor', 'out_dir')}
+    value = {name: LaunchConfiguration(name).perform(context) for name, _, _ in ARGUMENTS}
     options = campaign_options(
         os.path.abspath(value['out_dir']), value['scenario'], int(value['seed']),
         int(value['helicopters']), float(value['duration_scale']),
-        float(value['real_time_factor']))
+        float(value['real_time_factor']), viewer=value['viewer'] == 'true',
+        viewer_host=value['viewer_host'], viewer_port=int(value['viewer_port']))
     world, *nodes = node_table(options)
     share = FindPackageShare(PACKAGE)
     actions = [IncludeLaunchDescription(
@@ -64,6 +66,10 @@ ARGUMENTS = (
     ('real_time_factor', '0.0', 'embedded world pacing: 0.0 = as fast as possible, 1.0 = real '
      'time'),
     ('out_dir', '.', 'directory of report.json, the ledger database and the custody event log'),
+    ('viewer', 'false', 'true: also serve the live 3D page (the viewer node)'),
+    ('viewer_host', VIEWER_HOST, 'address of the page; any other than loopback exposes a page '
+     'without authentication'),
+    ('viewer_port', str(VIEWER_PORT), 'TCP port of the page'),
 )
 
 

@@ -7,6 +7,10 @@ The simulated Jezero world behind the world contract (docs/world_contract.md), e
   ros2 launch perseverance_sim world.launch.py real_time_factor:=1.0 # real time, for teleop
   ros2 launch perseverance_sim world.launch.py backend:=gazebo       # gz-sim Harmonic + bridge
   ros2 launch perseverance_sim world.launch.py backend:=gazebo headless:=true
+  ros2 launch perseverance_sim world.launch.py viewer:=true              # + the live 3D page
+
+viewer:=true adds the viewer node (either backend: it draws the same SDF and reads only the
+world contract), serving http://127.0.0.1:8080 (viewer_host, viewer_port).
 
 embedded: the `world` node (it publishes /clock, so it runs on wall time itself).
 gazebo: ros_gz_sim's gz_sim.launch.py on the same SDF, with GZ_SIM_RESOURCE_PATH set to the
@@ -25,6 +29,7 @@ from launch.substitutions import (EqualsSubstitution, LaunchConfiguration, PathJ
                                   PythonExpression)
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
+from perseverance_nodes.runner.bringup import VIEWER_HOST, VIEWER_PORT
 
 
 # The embedded world node's own arguments: name, default, description.
@@ -32,6 +37,8 @@ EMBEDDED_ARGUMENTS = (
     ('real_time_factor', '0.0', 'embedded: sim time / wall time, 0.0 = as fast as possible, '
      '1.0 = real time (write a float: 1.0, not 1)'),
     ('cameras_enabled', 'false', 'embedded: render and publish the camera images'),
+    ('camera_rate', '0.0', 'embedded: camera frames per second of sim time (Hz); 0.0 = the '
+     "sensor's update_rate"),
     ('clock_rate', '50.0', 'embedded: /clock messages per second of sim time (Hz)'),
     ('joint_state_rate', '50.0', 'embedded: joint state messages per second of sim time (Hz)'),
     ('tube_pose_rate', '10.0', 'embedded: /world/tube_poses messages per second of sim time '
@@ -57,8 +64,27 @@ def generate_launch_description():
         DeclareLaunchArgument(
             'headless', default_value='false', choices=['true', 'false'],
             description='gazebo: server only with headless rendering (-s --headless-rendering)'),
+        DeclareLaunchArgument(
+            'viewer', default_value='false', choices=['true', 'false'],
+            description='also serve the live 3D page (the viewer node)'),
+        DeclareLaunchArgument(
+            'viewer_host', default_value=VIEWER_HOST,
+            description='address of the page; any other than loopback exposes a page without '
+                        'authentication'),
+        DeclareLaunchArgument('viewer_port', default_value=str(VIEWER_PORT),
+                              description='TCP port of the page'),
     ] + [DeclareLaunchArgument(name, default_value=default, description=description)
          for name, default, description in EMBEDDED_ARGUMENTS]
+
+    viewer = Node(
+        package='perseverance_sim', executable='viewer', name='viewer', output='screen',
+        condition=IfCondition(LaunchConfiguration('viewer')),
+        parameters=[{
+            'use_sim_time': False,  # it renders on wall time
+            'world_file': world,
+            'host': LaunchConfiguration('viewer_host'),
+            'port': LaunchConfiguration('viewer_port'),
+        }])
 
     embedded = GroupAction(
         condition=IfCondition(EqualsSubstitution(backend, 'embedded')),
@@ -95,4 +121,4 @@ def generate_launch_description():
                 }]),
         ])
 
-    return LaunchDescription(arguments + [embedded, gazebo])
+    return LaunchDescription(arguments + [embedded, gazebo, viewer])

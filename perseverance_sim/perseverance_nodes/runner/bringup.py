@@ -12,14 +12,15 @@ campaign's choices (scenario, seed, helicopters, pacing) into the table's ``RunO
 Parameters: each node loads its config/<node>.yaml and then the table's values, use_sim_time
 among them. (A launch-wide ``SetParameter`` would not do: once a ``/**`` parameter exists, rcl
 lets the YAML file's exact node key win over every later parameter.) A node is ready when the
-ROS interface listed for it is served: an action server or service answers discovery, or a topic
-(the world's /clock) has delivered a message.
+ROS interface listed for it is served: an action server or service answers discovery, a topic
+(the world's /clock) has delivered a message, or a page (the viewer's) answers HTTP.
 """
 
 from dataclasses import dataclass, field
 import importlib
 import os
 import time
+import urllib.request
 
 from .processes import ProcessGroup
 from ..domain.facts import load_mission_facts
@@ -36,6 +37,7 @@ class NodeSpec:
     name: str = ''                   # process (and log file) name; default: the executable
     namespace: str = ''              # ROS namespace, e.g. /helicopter_2
     ready: tuple = ()                # (kind, name, 'pkg.kind.Type'); kind: action|service|topic
+    #                                  or page (name: its URL, no type)
     parameters: dict = field(default_factory=dict)
     params_file: str = ''            # config/<file>.yaml loaded before `parameters`
 
@@ -65,6 +67,16 @@ def _param_text(value):
     return repr(value)
 
 
+# Where the viewer serves its page unless told otherwise (loopback only).
+VIEWER_HOST = '127.0.0.1'
+VIEWER_PORT = 8080
+
+
+def viewer_url(host, port):
+    """Return the address of the viewer's page."""
+    return 'http://{}:{}'.format('[{}]'.format(host) if ':' in host else host, port)
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """What a run needs to configure its nodes."""
@@ -77,6 +89,10 @@ class RunOptions:
     duration_scale: float = 1.0      # factor on the nominal step durations of mission facts
     real_time_factor: float = 0.0    # world pacing: 0 = as fast as possible
     step_timeout: float = 600.0      # s of wall time per campaign step (mission_control)
+    viewer: bool = False             # serve the live 3D page (viewer node)
+    camera_rate: float = 0.0         # Hz of sim time the world renders its cameras; 0 = off
+    viewer_host: str = VIEWER_HOST
+    viewer_port: int = VIEWER_PORT
 
 
 # Mission-facts step durations (coring, sealing, arm moves, recharging) are compressed by this
@@ -86,15 +102,16 @@ CAMPAIGN_DURATION_SCALE = 0.01
 
 def campaign_options(out_dir, scenario_file='', seed=1, helicopters=0,
                      duration_scale=CAMPAIGN_DURATION_SCALE, real_time_factor=0.0, facts=None,
-                     scenario=None):
+                     scenario=None, viewer=False, viewer_host=VIEWER_HOST,
+                     viewer_port=VIEWER_PORT):
     """
     Return a campaign's RunOptions, as `perseverance-sim campaign` and mission.launch.py run it.
 
     ``helicopters`` 0 takes the scenario's count. A scenario that drives faster than the real
     rover (rover.speed, the NavigateTo cap) gets a safety filter at the world's DiffDrive limits;
     otherwise the mission facts' limits hold. ``scenario``: the file's Scenario with seed and
-    helicopters applied, when the caller has loaded it already. Raises ConfigError for a bad
-    scenario.
+    helicopters applied, when the caller has loaded it already. ``viewer``: also serve the live
+    page on viewer_host:viewer_port. Raises ConfigError for a bad scenario.
     """
     facts = facts or load_mission_facts(None)
     if scenario is None:
@@ -104,7 +121,8 @@ def campaign_options(out_dir, scenario_file='', seed=1, helicopters=0,
                       scenario_file=os.path.abspath(scenario_file) if scenario_file else '',
                       seed=seed, helicopters=scenario.helicopters,
                       fast_rover=scenario.rover_speed > facts.rover.max_linear_speed,
-                      duration_scale=duration_scale, real_time_factor=real_time_factor)
+                      duration_scale=duration_scale, real_time_factor=real_time_factor,
+                      viewer=viewer, viewer_host=viewer_host, viewer_port=viewer_port)
 
 
 # World stream rates of a campaign (Hz of sim time; the world's defaults are 50, 50 and 10). Each
@@ -130,7 +148,8 @@ def node_table(options):
                  parameters={'real_time_factor': float(options.real_time_factor),
                              'clock_rate': CAMPAIGN_CLOCK_RATE,
                              'joint_state_rate': CAMPAIGN_JOINT_STATE_RATE,
-                             'tube_pose_rate': CAMPAIGN_TUBE_POSE_RATE}),
+                             'tube_pose_rate': CAMPAIGN_TUBE_POSE_RATE,
+                             **_camera_parameters(options.camera_rate)}),
         NodeSpec('tube_ledger', ready=('service', contract.RECORD_CUSTODY,
                                        'perseverance_interfaces.srv.RecordCustody'),
                  params_file='tube_ledger.yaml',
@@ -162,13 +181,35 @@ def node_table(options):
         parameters=dict(sim, report_dir=options.out_dir, step_timeout=options.step_timeout,
                         max_helicopters=max(options.helicopters, 1),
                         scenario=options.scenario_file)))
+    if options.viewer:
+        specs.append(viewer_spec(options.viewer_host, options.viewer_port))
     return specs
+
+
+def _camera_parameters(rate):
+    """Return the world's camera parameters: rendering costs CPU, so only when asked for."""
+    return {'cameras_enabled': True, 'camera_rate': float(rate)} if rate > 0 else {}
+
+
+def viewer_spec(host=VIEWER_HOST, port=VIEWER_PORT):
+    """Return the viewer node (wall-time rendering: no use_sim_time); ready when its page is."""
+    return NodeSpec('viewer', ready=('page', viewer_url(host, port), ''),
+                    parameters={'use_sim_time': False, 'host': host, 'port': int(port)})
 
 
 def launch_arguments_of(spec):
     """Return a node's table parameters as launch arguments (text) of its launch file."""
     return {key: _param_text(value) if isinstance(value, bool) else str(value)
             for key, value in spec.parameters.items()}
+
+
+def page_answers(url, timeout=0.5):
+    """Return True if an HTTP GET of ``url`` (a loopback page of ours) answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
 
 
 def _import_type(dotted):
@@ -201,6 +242,15 @@ class System:
         deadline = time.monotonic() + timeout
         for spec in self.specs:
             kind, name, type_name = spec.ready
+            if kind == 'page':
+                client.spin_until(lambda url=name: page_answers(url) or self.group.dead(),
+                                  max(deadline - time.monotonic(), 0.1),
+                                  '{} to serve its page {}'.format(spec.process_name, name))
+                self._check_alive()
+                if stream is not None:
+                    print('  ready     {:<18} page {}'.format(spec.process_name, name),
+                          file=stream)
+                continue
             msg_type = _import_type(type_name)
             if kind == 'action':
                 probe = ActionClient(client.node, msg_type, name)
@@ -225,12 +275,15 @@ class System:
                     client.node.destroy_client(probe)
                 else:
                     client.node.destroy_subscription(probe)
-            if self.group.dead():
-                raise RuntimeError('exited during start-up: ' + ', '.join(
-                    '{} (exit code {})'.format(p.name, p.returncode) for p in self.group.dead()))
+            self._check_alive()
             if stream is not None:
                 print('  ready     {:<18} {} {}'.format(spec.process_name, kind, name),
                       file=stream)
+
+    def _check_alive(self):
+        if self.group.dead():
+            raise RuntimeError('exited during start-up: ' + ', '.join(
+                '{} (exit code {})'.format(p.name, p.returncode) for p in self.group.dead()))
 
     def dead(self):
         """Return the processes that exited while they should still run."""

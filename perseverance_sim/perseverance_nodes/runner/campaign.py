@@ -23,7 +23,8 @@ import os
 import sys
 import time
 
-from .bringup import CAMPAIGN_DURATION_SCALE, campaign_options, node_table, System
+from .bringup import (CAMPAIGN_DURATION_SCALE, campaign_options, node_table, System,
+                      VIEWER_HOST, VIEWER_PORT, viewer_url)
 from .domain_lease import DomainLease
 from ..domain.facts import load_mission_facts
 from ..domain.scenario import load_scenario, parse_fault
@@ -50,6 +51,9 @@ class CampaignArgs:
     domain_id: int = None
     timeout: float = CAMPAIGN_TIMEOUT
     start_timeout: float = 60.0
+    view: bool = False               # serve the live 3D page (viewer node)
+    view_host: str = VIEWER_HOST
+    view_port: int = VIEWER_PORT
 
 
 def replay_event_log(path):
@@ -226,7 +230,8 @@ def run_options(args, facts=None, scenario=None):
     ``scenario``: args' scenario already loaded with its overrides (it is not read again).
     """
     return campaign_options(args.out, args.scenario, args.seed, args.helicopters,
-                            args.duration_scale, args.real_time_factor, facts, scenario)
+                            args.duration_scale, args.real_time_factor, facts, scenario,
+                            args.view, args.view_host, args.view_port)
 
 
 def run_campaign(args, stream=None):
@@ -262,6 +267,9 @@ def run_campaign(args, stream=None):
         system.start(stream)
         client = RosClient(domain_id, 'perseverance_sim_campaign')
         system.wait_ready(client, args.start_timeout, stream)
+        if args.view:
+            print('perseverance-sim campaign: watch it at {}'.format(
+                viewer_url(args.view_host, args.view_port)), file=stream)
         problems = _inject_faults(client, faults, stream)
         if problems:
             why = 'faults refused: ' + '; '.join(problems)

@@ -4,16 +4,19 @@
 `perseverance-sim`: run the simulation without `ros2 launch`.
 
     perseverance-sim campaign [--scenario F] [--seed N] [--helicopters N] [--fault KIND@WHEN ...]
-                              [--out DIR] [--real-time-factor X]
+                              [--out DIR] [--real-time-factor X] [--view]
         start the embedded world and every node, run the campaign headless with a live progress
         display, write report.json, the ledger database, the event log and every process's log
         into DIR, and exit 0 only when the campaign succeeded (runner/campaign.py)
 
-    perseverance-sim teleop [--speed V] [--attach]
-        start the world at real time with the rover and drive it from the keyboard
+    perseverance-sim teleop [--speed V] [--attach] [--no-view]
+        start the world at real time with the rover and drive it from the keyboard and from the
+        live 3D page (http://127.0.0.1:8080)
 
-    perseverance-sim world [--real-time-factor X] [-- NODE ARGS]
-        run only the embedded world, serving the world contract
+    perseverance-sim world [--real-time-factor X] [--view] [-- NODE ARGS]
+        run only the embedded world, serving the world contract (and, with --view, the page)
+
+    campaign, teleop and world take --view-port N and --view-host ADDR for the page.
 
 Every process it starts runs with loopback-only discovery (ROS_AUTOMATIC_DISCOVERY_RANGE) and a
 ROS_DOMAIN_ID of its own unless the user set one, so two runs on one machine never mix.
@@ -24,7 +27,7 @@ import datetime
 import os
 import sys
 
-from .bringup import CAMPAIGN_DURATION_SCALE
+from .bringup import CAMPAIGN_DURATION_SCALE, VIEWER_HOST, VIEWER_PORT
 from .campaign import CAMPAIGN_TIMEOUT
 from ..ros.environment import apply_localhost_default
 
@@ -32,6 +35,24 @@ from ..ros.environment import apply_localhost_default
 def _default_run_dir():
     stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
     return os.path.join(os.getcwd(), 'runs', stamp)
+
+
+def _port(text):
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError('{} is not a TCP port (1..65535)'.format(text))
+    return value
+
+
+def _add_view_options(parser, view_help):
+    """Add --view (unless ``view_help`` is None), --view-port and --view-host."""
+    if view_help is not None:
+        parser.add_argument('--view', action='store_true', help=view_help)
+    parser.add_argument('--view-port', type=_port, default=VIEWER_PORT,
+                        help='TCP port of the page (default %(default)s)')
+    parser.add_argument('--view-host', default=VIEWER_HOST,
+                        help='address the page listens on (default %(default)s; any other '
+                             'address exposes a page without authentication)')
 
 
 def build_parser():
@@ -70,6 +91,8 @@ def build_parser():
     campaign.add_argument('--timeout', type=float, default=CAMPAIGN_TIMEOUT,
                           help='give up after this many seconds of wall time (default '
                                '%(default).0f)')
+    _add_view_options(campaign, 'also serve the live 3D page (off by default: a headless '
+                                'campaign starts no viewer)')
 
     teleop = sub.add_parser(
         'teleop', help='drive the rover from the keyboard',
@@ -86,6 +109,9 @@ def build_parser():
                         help='only the keyboard UI, for a simulation that is already running')
     teleop.add_argument('--out', default=None,
                         help='directory for the logs (default ./runs/<timestamp>)')
+    teleop.add_argument('--no-view', dest='view', action='store_false',
+                        help='do not serve the live 3D page (served by default)')
+    _add_view_options(teleop, None)
 
     world = sub.add_parser(
         'world', help='run only the embedded world (the world contract) in the foreground',
@@ -94,6 +120,7 @@ def build_parser():
                     'node, e.g. -- --ros-args -p cameras_enabled:=true')
     world.add_argument('--real-time-factor', type=float, default=1.0,
                        help='sim time / wall time; 0 = as fast as possible (default 1.0)')
+    _add_view_options(world, 'also serve the live 3D page')
     world.add_argument('node_args', nargs=argparse.REMAINDER,
                        help='arguments passed to the world node')
     return parser
@@ -105,7 +132,8 @@ def campaign_args(args):
     options = CampaignArgs(
         out=os.path.abspath(args.out or _default_run_dir()), scenario=args.scenario,
         seed=args.seed, helicopters=args.helicopters, faults=tuple(args.fault),
-        real_time_factor=args.real_time_factor, domain_id=args.domain_id, timeout=args.timeout)
+        real_time_factor=args.real_time_factor, domain_id=args.domain_id, timeout=args.timeout,
+        view=args.view, view_host=args.view_host, view_port=args.view_port)
     if args.duration_scale is not None:
         options.duration_scale = args.duration_scale
     return options
@@ -122,14 +150,12 @@ def main(argv=None):
         from .teleop_session import run_teleop_session
         return run_teleop_session(os.path.abspath(args.out or _default_run_dir()),
                                   real_time_factor=args.real_time_factor,
-                                  top_speed=args.speed, attach=args.attach)
+                                  top_speed=args.speed, attach=args.attach,
+                                  view=(args.view_host, args.view_port) if args.view else None)
     if args.command == 'world':
-        from ..world.node import main as world_main
-        extra = [a for a in args.node_args if a != '--']
-        if '--ros-args' not in extra:
-            extra.append('--ros-args')
-        return world_main(['world'] + extra + [
-            '-p', 'real_time_factor:={}'.format(float(args.real_time_factor))])
+        from .world_session import run_world
+        return run_world(args.real_time_factor, [a for a in args.node_args if a != '--'],
+                         (args.view_host, args.view_port) if args.view else None)
     return 2
 
 

@@ -4,8 +4,9 @@
 `perseverance-sim teleop` as a student runs it: in a terminal, with real keys.
 
 The console script runs under a pseudo-terminal (the UI refuses to run without one), brings up
-the world, the tube ledger, the caching assembly and the rover, and draws its screen; the test
-reads the screen and types w (drive), 2 (arm to ready), c (core the nearest rock) and q (quit).
+the world, the tube ledger, the caching assembly, the rover and the viewer (its live page, on a
+free port), and draws its screen, which names the page; the test reads the screen and types w
+(drive), 2 (arm to ready), c (core the nearest rock) and q (quit).
 With the default --speed 0.5 the session starts the rover with the world's DiffDrive limits, and
 the screen must show those, read from the rover node. The exit code must be 0 and every process
 the session started must be gone.
@@ -17,6 +18,7 @@ import pty
 import re
 import select
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -29,8 +31,8 @@ from perseverance_nodes.runner.domain_lease import DomainLease
 import pytest
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), 'perseverance-sim')
-NODES = {'world', 'tube_ledger', 'caching_assembly', 'rover'}
-READY_TIMEOUT = 45.0   # s (wall): four node processes on a loaded 2-core machine
+NODES = {'world', 'tube_ledger', 'caching_assembly', 'rover', 'viewer'}
+READY_TIMEOUT = 60.0   # s (wall): five node processes on a loaded 2-core machine
 STEP_TIMEOUT = 15.0    # s (wall) for the screen to show what a key did
 CLEAR = '\x1b[H\x1b[2J'  # the UI starts every redraw with this
 ANSI = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]')
@@ -128,7 +130,12 @@ def teleop(tmp_path):
     assert os.access(SCRIPT, os.X_OK), 'no console script {}'.format(SCRIPT)
     lease = DomainLease()
     out = tmp_path / 'run'
-    ui = PtyScreen([SCRIPT, 'teleop', '--out', str(out)], ros_environment(lease.domain_id))
+    with socket.socket() as probe:  # a free port for the page the session serves by default
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    ui = PtyScreen([SCRIPT, 'teleop', '--out', str(out), '--view-port', str(port)],
+                   ros_environment(lease.domain_id))
+    ui.page = 'http://127.0.0.1:{}'.format(port)
     try:
         yield ui
     finally:
@@ -150,6 +157,7 @@ def test_a_student_drives_moves_the_arm_cores_and_quits(teleop):
     assert re.search(r'teleop top +0\.500 m/s +0\.500 rad/s', screen), screen
     started = _children(teleop.process.pid)
     assert set(started.values()) == NODES, started
+    assert re.search(r'live page +' + re.escape(teleop.page), screen), screen
 
     teleop.send('w')  # one step of five: 0.1 m/s
     teleop.wait_for(r'command +\+0\.100 m/s', STEP_TIMEOUT, 'the commanded speed')

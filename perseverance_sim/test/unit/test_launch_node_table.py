@@ -116,6 +116,7 @@ def _campaign_table(*argv):
     (('--scenario', QUICK, '--seed', '7'), {'scenario': QUICK, 'seed': '7'}),
     (('--helicopters', '3', '--duration-scale', '0.5'),
      {'helicopters': '3', 'duration_scale': '0.5'}),
+    (('--view', '--view-port', '8091'), {'viewer': 'true', 'viewer_port': '8091'}),
 ])
 def test_launch_gives_each_node_what_the_campaign_gives_it(monkeypatch, argv, arguments):
     """Same choices, same nodes, same parameter files, same parameters (use_sim_time included)."""
@@ -130,7 +131,7 @@ def test_launch_gives_each_node_what_the_campaign_gives_it(monkeypatch, argv, ar
         assert executable == spec.executable
         assert files == ([spec.params_file] if spec.params_file else [])
         assert parameters == spec.parameters, name
-        assert parameters['use_sim_time'] is True
+        assert parameters['use_sim_time'] is (name != 'viewer')  # the viewer runs on wall time
 
 
 def test_quick_scenario_through_launch_runs_fast_with_one_helicopter(monkeypatch):
@@ -159,3 +160,20 @@ def test_world_launch_takes_every_argument_the_mission_passes(monkeypatch):
     parameters = nodes[0].kwargs['parameters'][0]
     passed = {k for k, v in parameters.items() if isinstance(v, _Configuration)}
     assert set(world_arguments) - {'backend'} <= passed
+
+
+def test_world_launch_serves_the_page_when_asked(monkeypatch):
+    """viewer:=true adds the viewer on the launch's SDF, host and port (loopback by default)."""
+    entities = _entities(monkeypatch, 'world.launch.py')
+    defaults = {e.args[0]: e.kwargs['default_value'] for e in entities
+                if type(e) is _Recorded and e.args and isinstance(e.args[0], str)}
+    assert (defaults['viewer'], defaults['viewer_host'], defaults['viewer_port']) == \
+        ('false', '127.0.0.1', '8080')
+    viewers = [e for e in entities if e.kwargs.get('executable') == 'viewer']
+    assert len(viewers) == 1
+    condition = viewers[0].kwargs['condition']
+    assert condition.args[0].args == ('viewer',)
+    parameters = viewers[0].kwargs['parameters'][0]
+    assert parameters['use_sim_time'] is False
+    assert {key: parameters[key].args[0] for key in ('world_file', 'host', 'port')} == \
+        {'world_file': 'world', 'host': 'viewer_host', 'port': 'viewer_port'}
