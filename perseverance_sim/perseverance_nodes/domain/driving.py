@@ -23,14 +23,40 @@ ANGULAR = 'angular'    # value +1 / -1: one turn-rate step left / right
 STOP = 'stop'
 ARM = 'arm'            # value: a name of ARM_POSES
 COLLECT = 'collect'    # CollectSample at the nearest rock
+SEAL = 'seal'          # CacheSample of the next cored tube: inspect, seal and store it
 DEPOSIT = 'deposit'    # DepositTube of the next sealed tube at the nearest depot slot
 CANCEL = 'cancel'      # cancel the running action
-KINDS = (LINEAR, ANGULAR, STOP, ARM, COLLECT, DEPOSIT, CANCEL)
-# What a disabled gate refuses: everything that moves the rover. Cancel only ends a goal of ours.
-GATED = frozenset((LINEAR, ANGULAR, STOP, ARM, COLLECT, DEPOSIT))
+KINDS = (LINEAR, ANGULAR, STOP, ARM, COLLECT, SEAL, DEPOSIT, CANCEL)
+# What a disabled gate refuses: everything that moves the rover or its tubes. Cancel only ends a
+# goal of ours.
+GATED = frozenset((LINEAR, ANGULAR, STOP, ARM, COLLECT, SEAL, DEPOSIT))
 
 # The rover's named arm poses (rover.arm), in the order a UI offers them.
 ARM_POSES = ('stow', 'ready', 'core_at_rock', 'bit_carousel', 'drop')
+
+
+@dataclass(frozen=True)
+class Command:
+    """What a UI asks for: a kind (LINEAR, ARM, ...) and its value."""
+
+    kind: str
+    value: object = None
+
+
+# The keys both UIs share, lower case: the terminal teleop adds arrows, help and quit; the page
+# presses the button of the same command.
+KEYS = {
+    'w': Command(LINEAR, 1), 'x': Command(LINEAR, -1),
+    'a': Command(ANGULAR, 1), 'd': Command(ANGULAR, -1), 's': Command(STOP),
+    'c': Command(COLLECT), 'e': Command(SEAL), 'p': Command(DEPOSIT), 'k': Command(CANCEL),
+    **{str(number): Command(ARM, pose) for number, pose in enumerate(ARM_POSES, 1)},
+}
+
+
+def key_of(command):
+    """Return the shared key of ``command`` (e.g. 'w'), or None."""
+    return next((key for key, bound in KEYS.items() if bound == command), None)
+
 
 # The rover's safety-filter parameters, in RoverLimits field order.
 LIMIT_PARAMETERS = ('max_linear_speed', 'max_angular_speed', 'max_linear_accel',
@@ -40,14 +66,6 @@ PUBLISH_PERIOD = 0.1
 ARM_STEP = 1e-3        # rad between two joint states that count as arm motion
 ARM_SETTLE = 0.5       # s without arm motion after which the arm is still
 ARM_START = 3.0        # s for the arm to start moving after a pose was sent
-
-
-@dataclass(frozen=True)
-class Command:
-    """What a UI asks for: a kind (LINEAR, ARM, ...) and its value."""
-
-    kind: str
-    value: object = None
 
 
 def check_command(command):
@@ -178,6 +196,19 @@ def next_sealed_tube(tubes):
     return min(candidates, key=tube_index) if candidates else None
 
 
+def next_cored_tube(tubes):
+    """
+    Return the lowest cored sample tube in the rover's rack that is not sealed yet, or None.
+
+    What the caching assembly takes next (CacheSample): coring leaves the tube unsealed, and
+    only a sealed tube can be dropped at the depot.
+    """
+    candidates = [t.tube_id for t in tubes
+                  if t.holder == ROVER_CACHING_ASSEMBLY and t.seal != int(SealState.SEALED)
+                  and t.kind == int(TubeKind.SAMPLE) and t.core_length > 0.0]
+    return min(candidates, key=tube_index) if candidates else None
+
+
 @dataclass(frozen=True)
 class RoverLimits:
     """The rover's safety-filter limits and where the driver learnt them."""
@@ -250,6 +281,13 @@ def collect_summary(result):
     """Return a CollectSample result's tubes: id, designation, core length."""
     return 'tubes ' + ', '.join('{} {} {:.0f} mm'.format(t, d, 1000 * c) for t, d, c in zip(
         result.tube_ids, result.designations, result.core_lengths))
+
+
+def seal_summary(result):
+    """Return a CacheSample result: sealed (with its dispenser) or stored unsealed."""
+    if result.sealed:
+        return 'sealed (dispenser {}), {:.1f} ml'.format(result.dispenser, result.volume * 1e6)
+    return 'stored UNSEALED (the seal did not activate; seal again to retry)'
 
 
 def deposit_summary(result):

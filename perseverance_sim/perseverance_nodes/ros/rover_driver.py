@@ -29,7 +29,7 @@ import time
 
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
-from perseverance_interfaces.action import CollectSample, DepositTube
+from perseverance_interfaces.action import CacheSample, CollectSample, DepositTube
 from perseverance_interfaces.msg import TubeInventory
 from rcl_interfaces.msg import ParameterType
 from rcl_interfaces.srv import GetParameters
@@ -38,16 +38,17 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 
 from .action_server import constant_names
-from .contract import (COLLECT_SAMPLE, CONTRACT_QOS, DEPOSIT_TUBE, LATCHED, ROVER_ARM_NAMED_POSE,
-                       ROVER_JOINT_STATES, ROVER_ODOMETRY, ROVER_PARAMETERS, ROVER_TELEOP_CMD_VEL,
-                       TUBE_INVENTORY)
+from .contract import (CACHE_SAMPLE, COLLECT_SAMPLE, CONTRACT_QOS, DEPOSIT_TUBE, LATCHED,
+                       ROVER_ARM_NAMED_POSE, ROVER_JOINT_STATES, ROVER_ODOMETRY,
+                       ROVER_PARAMETERS, ROVER_TELEOP_CMD_VEL, TUBE_INVENTORY)
 from .lean_node import LeanNode
 from .service_call import SeenReady
 from ..domain.driving import (ARM, ArmWatch, belly_point, CANCEL, check_command, COLLECT,
                               collect_summary, Command, DEPOSIT, deposit_summary, DriveGate,
                               DriveState, feedback_text, LIMIT_PARAMETERS,
-                              limits_from_parameters, nearest, nearest_slot, next_sealed_tube,
-                              result_text, STOP, top_speeds)
+                              limits_from_parameters, nearest, nearest_slot, next_cored_tube,
+                              next_sealed_tube, result_text, SEAL, seal_summary, STOP,
+                              top_speeds)
 from ..domain.facts import load_mission_facts
 from ..domain.geometry import quaternion_to_yaw
 from ..domain.site_layout import CONTRACT_ROCKS, CONTRACT_SLOTS
@@ -104,8 +105,9 @@ class RoverDriver:
         node.create_subscription(TubeInventory, TUBE_INVENTORY, self._on_inventory, LATCHED)
         self._collect_client = ActionClient(node, CollectSample, COLLECT_SAMPLE)
         self._deposit_client = ActionClient(node, DepositTube, DEPOSIT_TUBE)
-        self._seen_ready = {client: SeenReady(client.server_is_ready)
-                            for client in (self._collect_client, self._deposit_client)}
+        self._cache_client = ActionClient(node, CacheSample, CACHE_SAMPLE)
+        self._seen_ready = {client: SeenReady(client.server_is_ready) for client in (
+            self._collect_client, self._deposit_client, self._cache_client)}
         self._parameter_client = node.create_client(GetParameters, ROVER_PARAMETERS)
         self.missing = self._missing()
         node.create_timer(POLL_PERIOD, self.poll)
@@ -154,7 +156,8 @@ class RoverDriver:
             ('the rover limits ({})'.format(ROVER_PARAMETERS), self._limits_read),
             ('the tube inventory', bool(self.inventory)),
             (COLLECT_SAMPLE, self._seen_ready[self._collect_client]()),
-            (DEPOSIT_TUBE, self._seen_ready[self._deposit_client]())) if not have)
+            (DEPOSIT_TUBE, self._seen_ready[self._deposit_client]()),
+            (CACHE_SAMPLE, self._seen_ready[self._cache_client]())) if not have)
 
     def _on_limits(self, future):
         response = future.result()
@@ -187,8 +190,8 @@ class RoverDriver:
         if refusal is not None:
             self.action = refusal
             return
-        handler = {ARM: self._send_arm, COLLECT: self._collect, DEPOSIT: self._deposit,
-                   CANCEL: self._cancel}.get(command.kind)
+        handler = {ARM: self._send_arm, COLLECT: self._collect, SEAL: self._seal,
+                   DEPOSIT: self._deposit, CANCEL: self._cancel}.get(command.kind)
         if handler is not None:
             self._node.run_on_executor(self._run_gated, handler, command)
 
@@ -269,6 +272,15 @@ class RoverDriver:
                    CollectSample.Goal(rock=rock),
                    'collect at {} ({:.1f} m)'.format(rock, distance), collect_summary)
 
+    def _seal(self, _command):
+        tube = next_cored_tube(self.inventory)
+        if tube is None:
+            self.action = 'seal: no cored, unsealed tube on board{}'.format(
+                '' if self.inventory else ' (no /tube_inventory yet)')
+            return
+        self._send(self._cache_client, CACHE_SAMPLE, CacheSample, CacheSample.Goal(tube_id=tube),
+                   'seal {}'.format(tube), seal_summary)
+
     def _deposit(self, _command):
         if self.pose is None:
             self.action = 'deposit: no odometry yet'
@@ -290,7 +302,7 @@ class RoverDriver:
             self.action = '{}: another action is running (cancel it first)'.format(label)
             return
         if not self._seen_ready[client]():
-            self.action = '{}: {} not available (is the rover node running?)'.format(label, name)
+            self.action = '{}: {} not available (is its node running?)'.format(label, name)
             return
         self._halt()
         self.action, self._goal, self._sent_at = label + ': sent', PENDING, time.monotonic()

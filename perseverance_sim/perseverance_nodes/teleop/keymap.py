@@ -8,8 +8,7 @@ the arrow keys. ``split_keys`` cuts what one read returned into keys and ``comma
 key to a ``domain.driving.Command``, or to one of the terminal's own (HELP, QUIT).
 """
 
-from ..domain.driving import (ANGULAR, ARM, ARM_POSES, CANCEL, COLLECT, Command, DEPOSIT,
-                              LINEAR, STOP)
+from ..domain.driving import ANGULAR, ARM, Command, KEYS, LINEAR, STOP
 
 # The terminal's own command kinds: the driver never sees them.
 HELP = 'help'
@@ -18,19 +17,15 @@ QUIT = 'quit'
 ARROW_UP, ARROW_DOWN, ARROW_RIGHT, ARROW_LEFT = '\x1b[A', '\x1b[B', '\x1b[C', '\x1b[D'
 CTRL_C, CTRL_D, ESCAPE = '\x03', '\x04', '\x1b'
 
-ARM_KEYS = {str(number): pose for number, pose in enumerate(ARM_POSES, 1)}
+ARM_KEYS = {key: command.value for key, command in KEYS.items() if command.kind == ARM}
 ARM_HINT = 'keys 1-{}'.format(len(ARM_KEYS))
 
 KEYMAP = {
-    'w': Command(LINEAR, 1), ARROW_UP: Command(LINEAR, 1),
-    'x': Command(LINEAR, -1), ARROW_DOWN: Command(LINEAR, -1),
-    'a': Command(ANGULAR, 1), ARROW_LEFT: Command(ANGULAR, 1),
-    'd': Command(ANGULAR, -1), ARROW_RIGHT: Command(ANGULAR, -1),
-    's': Command(STOP), ' ': Command(STOP),
-    'c': Command(COLLECT), 'p': Command(DEPOSIT), 'k': Command(CANCEL),
+    **KEYS,
+    ARROW_UP: Command(LINEAR, 1), ARROW_DOWN: Command(LINEAR, -1),
+    ARROW_LEFT: Command(ANGULAR, 1), ARROW_RIGHT: Command(ANGULAR, -1), ' ': Command(STOP),
     'h': Command(HELP), '?': Command(HELP),
     'q': Command(QUIT), CTRL_C: Command(QUIT), CTRL_D: Command(QUIT), ESCAPE: Command(QUIT),
-    **{key: Command(ARM, pose) for key, pose in ARM_KEYS.items()},
 }
 
 HELP_LINES = (
@@ -41,6 +36,7 @@ HELP_LINES = (
     '  ' + '  '.join('{} {}'.format(key, pose) for key, pose in ARM_KEYS.items())
     + '      (arm poses)',
     '  c   collect a sample at the nearest rock (CollectSample)',
+    '  e   seal the next cored tube: inspect, seal, store (CacheSample)',
     '  p   drop the next sealed tube at the nearest depot slot (DepositTube)',
     '  k   cancel the running action',
     '  h / ?   show or hide this help        q / Esc / Ctrl-C   quit (the rover stops)',

@@ -9,26 +9,34 @@ through mission_control's InjectFault service. Pure: the node passes the driver 
 injection call in.
 """
 
-from ..domain.driving import (ANGULAR, ARM, ARM_POSES, CANCEL, COLLECT, Command, DEPOSIT, LINEAR,
-                              STOP)
+from ..domain.driving import (ANGULAR, ARM, ARM_POSES, CANCEL, COLLECT, Command, DEPOSIT,
+                              key_of, KEYS, LINEAR, SEAL, STOP)
 from ..domain.tubes import FaultKind
 
-# (label, hint, page key, command); the keys are the terminal teleop's keys.
+# (text, hint, command) of the page's buttons; each label ends with its key, the terminal's.
 DRIVE = (
-    ('Faster forward (W)', 'one speed step forward', 'W', Command(LINEAR, 1)),
-    ('Slower / reverse (X)', 'one speed step back', 'X', Command(LINEAR, -1)),
-    ('Turn left (A)', 'one turn-rate step left', 'A', Command(ANGULAR, 1)),
-    ('Turn right (D)', 'one turn-rate step right', 'D', Command(ANGULAR, -1)),
-    ('Stop (S)', 'stop the rover', 'S', Command(STOP)),
+    ('Faster forward', 'one speed step forward', Command(LINEAR, 1)),
+    ('Slower / reverse', 'one speed step back', Command(LINEAR, -1)),
+    ('Turn left', 'one turn-rate step left', Command(ANGULAR, 1)),
+    ('Turn right', 'one turn-rate step right', Command(ANGULAR, -1)),
+    ('Stop', 'stop the rover', Command(STOP)),
 )
 ACTIONS = (
-    ('Core the nearest rock (C)', 'CollectSample at the nearest rock', 'C', Command(COLLECT)),
-    ('Drop a sealed tube (P)', 'DepositTube: the next sealed tube at the nearest depot slot',
-     'P', Command(DEPOSIT)),
-    ('Cancel the action (K)', 'cancel the running CollectSample / DepositTube', 'K',
+    ('Core the nearest rock', 'CollectSample at the nearest rock', Command(COLLECT)),
+    ('Seal a cored tube', 'CacheSample: inspect, seal and store the next cored tube',
+     Command(SEAL)),
+    ('Drop a sealed tube', 'DepositTube: the next sealed tube at the nearest depot slot',
+     Command(DEPOSIT)),
+    ('Cancel the action', 'cancel the running CollectSample, CacheSample or DepositTube',
      Command(CANCEL)),
 )
-ARM_KEYS = tuple(str(number) for number in range(1, len(ARM_POSES) + 1))  # 1 stow ... 5 drop
+
+
+def button_label(text, command):
+    """Return a button's label: its text and its key, e.g. 'Stop (S)'."""
+    return '{} ({})'.format(text, key_of(command).upper())
+
+
 CAMERA_OFF = ('No image: the world renders no camera (start it with cameras_enabled:=true, '
               'as `perseverance-sim teleop` does).')
 
@@ -48,18 +56,25 @@ class Controls:
     def _send(self, command):
         return lambda: self.driver.on_command(command)
 
+    def _buttons(self, table):
+        return [(button_label(text, command), hint, self._send(command))
+                for text, hint, command in table]
+
     def drive_buttons(self):
         """Return (label, hint, action) of the drive buttons."""
-        return [(label, hint, self._send(command)) for label, hint, _, command in DRIVE]
+        return self._buttons(DRIVE)
 
     def action_buttons(self):
-        """Return (label, hint, action) of the sampling and drop buttons."""
-        return [(label, hint, self._send(command)) for label, hint, _, command in ACTIONS]
+        """Return (label, hint, action) of the sampling, sealing and drop buttons."""
+        return self._buttons(ACTIONS)
 
     def key_labels(self):
         """Return {key: label of the button it presses} for every key of the page."""
-        labels = {key.lower(): label for label, _, key, _ in DRIVE + ACTIONS}
-        labels.update(zip(ARM_KEYS, ARM_POSES))  # the arm pose group's buttons
+        labels = {key_of(command): button_label(text, command)
+                  for text, _, command in DRIVE + ACTIONS}
+        # The digits press the arm pose group's buttons, labelled with the pose.
+        labels.update({key: command.value for key, command in KEYS.items()
+                       if command.kind == ARM})
         return labels
 
     def arm_poses(self):

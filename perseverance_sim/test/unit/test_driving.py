@@ -196,3 +196,30 @@ def test_action_summaries_say_what_came_of_the_goal():
         namedtuple('Pose', 'position')(position), 0.3, True, False)
     assert driving.deposit_summary(dropped) == \
         'tube at (-77.00, -28.25, 0.013), rolled 0.30 m, was on end'
+
+
+def test_next_cored_tube_is_the_lowest_cored_tube_not_yet_sealed():
+    """Empty, sealed, witness and dropped tubes are skipped; a failed seal is taken again."""
+    cored = namedtuple('Cored', 'tube_id kind seal holder core_length')
+    rack = 'rover/caching_assembly'
+    tubes = [cored('tube_05', 0, 0, rack, 0.06), cored('tube_03', 0, 2, rack, 0.05),
+             cored('tube_01', 0, 1, rack, 0.06), cored('tube_02', 0, 0, rack, 0.0),
+             cored('tube_04', 0, 0, 'depot/slot_01', 0.06), cored('tube_39', 1, 0, rack, 0.0)]
+    assert driving.next_cored_tube(tubes) == 'tube_03'
+    assert driving.next_cored_tube(tubes[2:]) is None
+
+
+def test_a_seal_summary_tells_sealed_from_stored_unsealed():
+    """A sealed tube names its dispenser and volume; a failed seal says it can be retried."""
+    result = namedtuple('R', 'sealed dispenser volume')
+    assert driving.seal_summary(result(True, 3, 8.5e-6)) == 'sealed (dispenser 3), 8.5 ml'
+    assert 'UNSEALED' in driving.seal_summary(result(False, 0, 8.5e-6))
+
+
+def test_every_command_kind_has_one_shared_key():
+    """Both UIs take their keys from KEYS: one key per command, found back by key_of."""
+    assert len(set(driving.KEYS.values())) == len(driving.KEYS)
+    for key, command in driving.KEYS.items():
+        assert driving.key_of(command) == key
+        assert driving.check_command(command) is command
+    assert {c.kind for c in driving.KEYS.values()} == set(driving.KINDS)
