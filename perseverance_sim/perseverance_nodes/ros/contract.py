@@ -34,6 +34,7 @@ ROVER_ODOMETRY = '/model/perseverance/odometry'
 ROVER_JOINT_STATES = '/model/perseverance/joint_states'
 ROVER_CMD_VEL = '/model/perseverance/cmd_vel'
 ROVER_ARM_TRAJECTORY = '/model/perseverance/arm/joint_trajectory'
+ROVER_MAST_CAMERA_IMAGE = '/model/perseverance/mast_camera/image'
 LANDER_JOINT_STATES = '/model/lander/joint_states'
 LANDER_ARM_TRAJECTORY = '/model/lander/arm/joint_trajectory'
 

@@ -43,15 +43,14 @@ from ..domain.driving import PUBLISH_PERIOD
 from ..domain.facts import load_mission_facts
 from ..ros.action_server import constant_names
 from ..ros.contract import (CLOCK, CONTRACT_QOS, CUSTODY_EVENTS, EVENTS_QOS, FAULT_QOS, FAULTS,
-                            INJECT_FAULT, LATCHED, MISSION_STATUS, model_topic, TUBE_INVENTORY,
-                            TUBE_POSES)
+                            INJECT_FAULT, LATCHED, MISSION_STATUS, model_topic,
+                            ROVER_MAST_CAMERA_IMAGE, TUBE_INVENTORY, TUBE_POSES)
 from ..ros.lean_node import LeanNode
 from ..ros.node_main import spin_node
 from ..ros.parameters import declare
 from ..ros.rover_driver import RoverDriver
 from ..ros.stamps import stamp_seconds
 
-MAST_CAMERA_IMAGE = model_topic('perseverance', 'mast_camera/image')
 PANEL_PERIOD = 0.5     # s (wall) between panel refreshes
 LOOPBACK_NAMES = ('localhost',)
 
@@ -154,7 +153,7 @@ class ViewerNode(LeanNode):
             [(_xyz(p.position), _wxyz(p.orientation)) for p in msg.poses]), CONTRACT_QOS)
         self.create_subscription(Clock, CLOCK, lambda msg: state.on_clock(
             time.monotonic(), stamp_seconds(msg.clock)), CONTRACT_QOS)
-        self.create_subscription(Image, MAST_CAMERA_IMAGE, self._on_image, CONTRACT_QOS)
+        self.create_subscription(Image, ROVER_MAST_CAMERA_IMAGE, self._on_image, CONTRACT_QOS)
         self.create_subscription(TubeInventory, TUBE_INVENTORY,
                                  lambda msg: state.on_inventory(msg.tubes), LATCHED)
         self.create_subscription(CustodyEvent, CUSTODY_EVENTS, state.on_custody_event,

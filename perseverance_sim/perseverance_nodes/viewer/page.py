@@ -16,6 +16,7 @@ import numpy as np
 
 from . import panels
 from .view_state import TUBE_COLOURS
+from ..ros.contract import ROVER_MAST_CAMERA_IMAGE
 
 POSITION_EPSILON = 1e-4      # m a link must move before its pose is sent again
 ANGLE_EPSILON = 1e-4         # change of quaternion components that counts as a turn
@@ -24,8 +25,8 @@ HELICOPTER_TRAIL = (0, 200, 255)
 TERRAIN_COLOUR = (150, 88, 60)
 TITLE = 'Perseverance sample return: Jezero crater'
 # The initial camera: south-east of the site, above, seeing the rover, the rocks and the lander.
-CAMERA_POSITION = (50.0, -80.0, 65.0)
-CAMERA_LOOK_AT = (25.0, 0.0, 0.0)
+CAMERA_POSITION = (62.0, -52.0, 38.0)
+CAMERA_LOOK_AT = (32.0, 8.0, 0.0)
 CAMERA_PLACEHOLDER = (240, 320, 3)   # the mast camera's frame (contract: rgb8, 320 x 240)
 
 # Installed once per page: key (lower case) -> label of the button it presses.
@@ -73,7 +74,7 @@ class Page:
         self._texts = {}
         self._camera_frame = None
         self.server.gui.configure_theme(show_share_button=False, dark_mode=True,
-                                        control_width='large')
+                                        control_width='medium')
         self.server.scene.set_up_direction('+z')
         self.server.initial_camera.position = CAMERA_POSITION
         self.server.initial_camera.look_at = CAMERA_LOOK_AT
@@ -174,7 +175,7 @@ class Page:
                 button = gui.add_button(label, hint=hint)
                 button.on_click(lambda _event, act=action: act())
                 self.drive_buttons.append(button)
-        with gui.add_folder('Mast camera', expand_by_default=False):
+        with gui.add_folder('Mast camera'):
             self.camera_text = gui.add_markdown(controls.camera_note())
             self.camera_image = gui.add_image(np.zeros(CAMERA_PLACEHOLDER, np.uint8),
                                               format='jpeg', jpeg_quality=80, visible=False)
@@ -228,7 +229,7 @@ class Page:
                 self._show_camera(camera_image)
 
     def _show_camera(self, image):
-        self._set_text(self.camera_text, 'Mast camera, /model/perseverance/mast_camera/image')
+        self._set_text(self.camera_text, 'Live from `{}`'.format(ROVER_MAST_CAMERA_IMAGE))
         self.camera_image.image = image
         self.camera_image.visible = True
 

@@ -30,7 +30,7 @@ from perseverance_interfaces.srv import InjectFault
 from perseverance_nodes.domain.tubes import TUBE_COUNT
 from perseverance_nodes.ros.contract import LATCHED
 from perseverance_nodes.runner.bringup import node_table, RunOptions, viewer_url
-from perseverance_nodes.runner.teleop_session import TELEOP_NODES
+from perseverance_nodes.runner.teleop_session import TELEOP_CAMERA_RATE, TELEOP_NODES
 import pytest
 from rclpy.action import ActionClient
 from ros_harness import Latest, RosTestRig
@@ -74,7 +74,7 @@ class Site:
         self.port = _free_port()
         options = RunOptions(out_dir=str(out_dir), real_time_factor=1.0, fast_rover=True,
                              duration_scale=0.01, helicopters=0, viewer=True,
-                             viewer_port=self.port)
+                             viewer_port=self.port, camera_rate=TELEOP_CAMERA_RATE)
         for spec in node_table(options):
             if spec.process_name in TELEOP_NODES:
                 rig.start_node(spec.executable, spec.process_name, ros_args=spec.ros_args())
@@ -208,6 +208,15 @@ def test_the_rover_is_drawn_where_its_odometry_says(page, site):
         return drawn is not None and math.dist(drawn[:2], site.xy()) < 0.3
     page.wait(drawn_over_odometry, STEP_TIMEOUT, 'the chassis within 0.3 m of {} (drawn at '
               '{})'.format(site.xy(), page.position(CHASSIS)))
+
+
+def test_the_mast_camera_panel_shows_the_worlds_frames(page):
+    """The Mast camera panel shows a 320 x 240 frame the world rendered."""
+    frames = 'return Array.from(document.images).filter(i => i.naturalWidth === 320 && ' \
+        'i.naturalHeight === 240).length;'
+    page.wait(lambda: page.driver.execute_script(frames) == 1, STEP_TIMEOUT,
+              'a 320 x 240 camera frame on the page')
+    assert 'Live from /model/perseverance/mast_camera/image' in page.text()
 
 
 def test_the_forward_key_and_buttons_drive_the_rover(page, site):
