@@ -37,10 +37,6 @@ def button_label(text, command):
     return '{} ({})'.format(text, key_of(command).upper())
 
 
-CAMERA_OFF = ('No image: the world renders no camera (start it with cameras_enabled:=true, '
-              'as `perseverance-sim teleop` does).')
-
-
 class Controls:
     """The page's controls, bound to a rover driver and a fault injector."""
 
@@ -96,7 +92,3 @@ class Controls:
     def inject_fault(self, kind_name, target, trigger):
         """Inject a fault through mission_control."""
         self._inject(int(FaultKind[kind_name]), target.strip(), trigger.strip() or 'now')
-
-    def camera_note(self):
-        """Return the camera panel's text before any image arrives."""
-        return CAMERA_OFF

@@ -20,69 +20,37 @@ The page binds 127.0.0.1 unless ``host`` names another address (then it warns: t
 authentication). Driving is disabled while mission_control runs a campaign.
 """
 
-import ipaddress
-import socket
+import importlib
 import threading
 import time
 
-from geometry_msgs.msg import PoseArray
-from nav_msgs.msg import Odometry
-import numpy as np
-from perseverance_interfaces.msg import CustodyEvent, Fault, MissionStatus, TubeInventory
+from perseverance_interfaces.msg import Fault, MissionStatus
 from perseverance_interfaces.srv import InjectFault
-from rosgraph_msgs.msg import Clock
-from sensor_msgs.msg import Image, JointState
 
 from . import panels
+from .address import is_loopback, port_taken
 from .controls import Controls
+from .feed import EVENTS, FAULT_HISTORY, Feed, LATCHED_STATE, STREAM
 from .page import Page
 from .scene import build_scene
-from .view_state import FaultView, ViewState
+from .view_state import ViewState
 from ..domain import sdf
 from ..domain.driving import PUBLISH_PERIOD
 from ..domain.facts import load_mission_facts
 from ..ros.action_server import constant_names
-from ..ros.contract import (CLOCK, CONTRACT_QOS, CUSTODY_EVENTS, EVENTS_QOS, FAULT_QOS, FAULTS,
-                            INJECT_FAULT, LATCHED, MISSION_STATUS, model_topic,
-                            ROVER_MAST_CAMERA_IMAGE, TUBE_INVENTORY, TUBE_POSES)
+from ..ros.contract import CONTRACT_QOS, EVENTS_QOS, FAULT_QOS, INJECT_FAULT, LATCHED
 from ..ros.lean_node import LeanNode
 from ..ros.node_main import spin_node
 from ..ros.parameters import declare
 from ..ros.rover_driver import RoverDriver
-from ..ros.stamps import stamp_seconds
 
 PANEL_PERIOD = 0.5     # s (wall) between panel refreshes
-LOOPBACK_NAMES = ('localhost',)
 
 
-def is_loopback(host):
-    """Return True if ``host`` names this machine's loopback interface only."""
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def port_taken(host, port):
-    """Return why ``host``:``port`` cannot be listened on (e.g. in use), or '' if it can."""
-    family = socket.AF_INET6 if ':' in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no owner
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            return error.strerror or str(error)
-    return ''
-
-
-def _xyz(point):
-    return (point.x, point.y, point.z)
-
-
-def _wxyz(quat):
-    return (quat.w, quat.x, quat.y, quat.z)
+def message_type(type_name):
+    """Return the message class of 'pkg/msg/Type'."""
+    package, _, name = type_name.split('/')
+    return getattr(importlib.import_module('{}.msg'.format(package)), name)
 
 
 class ViewerNode(LeanNode):
@@ -137,41 +105,12 @@ class ViewerNode(LeanNode):
 
     # -- subscriptions -------------------------------------------------------------------------
     def _subscribe(self):
-        state = self.state
-        for model in self.scene.vehicles:
-            self.create_subscription(
-                Odometry, model_topic(model, 'odometry'),
-                lambda msg, m=model: state.on_vehicle_pose(
-                    m, _xyz(msg.pose.pose.position), _wxyz(msg.pose.pose.orientation)),
-                CONTRACT_QOS)
-        for model in self.scene.kinematics:
-            self.create_subscription(
-                JointState, model_topic(model, 'joint_states'),
-                lambda msg, m=model: state.on_joint_states(m, msg.name, msg.position),
-                CONTRACT_QOS)
-        self.create_subscription(PoseArray, TUBE_POSES, lambda msg: state.on_tube_poses(
-            [(_xyz(p.position), _wxyz(p.orientation)) for p in msg.poses]), CONTRACT_QOS)
-        self.create_subscription(Clock, CLOCK, lambda msg: state.on_clock(
-            time.monotonic(), stamp_seconds(msg.clock)), CONTRACT_QOS)
-        self.create_subscription(Image, ROVER_MAST_CAMERA_IMAGE, self._on_image, CONTRACT_QOS)
-        self.create_subscription(TubeInventory, TUBE_INVENTORY,
-                                 lambda msg: state.on_inventory(msg.tubes), LATCHED)
-        self.create_subscription(CustodyEvent, CUSTODY_EVENTS, state.on_custody_event,
-                                 EVENTS_QOS)
-        self.create_subscription(Fault, FAULTS, self._on_fault, FAULT_QOS)
-        self.create_subscription(MissionStatus, MISSION_STATUS, state.on_mission_status, LATCHED)
-
-    def _on_image(self, msg):
-        if msg.encoding != 'rgb8' or msg.step < 3 * msg.width:
-            return
-        rows = np.frombuffer(msg.data, np.uint8).reshape(msg.height, msg.step)
-        self.state.on_camera_image(rows[:, :3 * msg.width].reshape(msg.height, msg.width, 3))
-
-    def _on_fault(self, msg):
-        self.state.on_fault(FaultView(
-            msg.fault_id, self.fault_kinds.get(msg.kind, str(msg.kind)),
-            self.fault_states.get(msg.state, str(msg.state)), msg.target, msg.trigger,
-            msg.description, stamp_seconds(msg.header.stamp)))
+        qos = {STREAM: CONTRACT_QOS, LATCHED_STATE: LATCHED, EVENTS: EVENTS_QOS,
+               FAULT_HISTORY: FAULT_QOS}
+        feed = Feed(self.state, self.fault_kinds, self.fault_states, clock=time.monotonic)
+        for route in feed.routes():
+            self.create_subscription(message_type(route.type_name), route.topic, route.handler,
+                                     qos[route.qos])
 
     # -- controls ------------------------------------------------------------------------------
     def _inject_fault(self, kind, target, trigger):
@@ -197,10 +136,10 @@ class ViewerNode(LeanNode):
     # -- the page ------------------------------------------------------------------------------
     def _render_loop(self):
         """Push poses at update_rate and panels every PANEL_PERIOD, off the executor."""
-        period, next_panels = 1.0 / self.update_rate, 0.0
+        period, next_panels, seen = 1.0 / self.update_rate, 0.0, {}
         while not self._stop.wait(period):
             try:
-                self.page.update_scene(self.state.link_poses(), self.state.tube_states(),
+                self.page.update_scene(self.state.link_poses(seen), self.state.tube_states(),
                                        self.state.trail_points(), self.state.vehicle_frames())
                 now = time.monotonic()
                 if now >= next_panels:
@@ -218,18 +157,12 @@ class ViewerNode(LeanNode):
             self.driver.set_enabled(not phase, reason)
         driver = self.driver
         self.page.set_speed_range(driver.limits.linear)
-        texts = {
-            'mission': panels.mission_markdown(inputs['mission'], self.phase_names,
-                                               inputs['sim_time'], inputs['real_time_factor']),
-            'driving': panels.driving_markdown({
-                'linear': driver.state.linear, 'angular': driver.state.angular,
-                'max_linear': driver.state.max_linear, 'max_angular': driver.state.max_angular,
-                'limits': driver.limits.source, 'pose': driver.pose, 'action': driver.action,
-                'missing': driver.missing}, reason),
-            'ledger': panels.ledger_markdown(inputs['inventory'], inputs['events']),
-            'faults': panels.faults_markdown(inputs['faults']),
-            'fault_reply': self.fault_reply,
-        }
+        texts = dict(panels.state_texts(inputs, self.phase_names), fault_reply=self.fault_reply)
+        texts['driving'] = panels.driving_markdown({
+            'linear': driver.state.linear, 'angular': driver.state.angular,
+            'max_linear': driver.state.max_linear, 'max_angular': driver.state.max_angular,
+            'limits': driver.limits.source, 'pose': driver.pose, 'action': driver.action,
+            'missing': driver.missing}, reason)
         image = self.state.camera_image
         self.page.update_panels(texts, image, bool(phase))
 

@@ -15,6 +15,7 @@ import json
 import numpy as np
 
 from . import panels
+from .panels import CAMERA_OFF
 from .view_state import TUBE_COLOURS
 from ..ros.contract import ROVER_MAST_CAMERA_IMAGE
 
@@ -27,6 +28,8 @@ TITLE = 'Perseverance sample return: Jezero crater'
 # The initial camera: south-east of the site, above, seeing the rover, the rocks and the lander.
 CAMERA_POSITION = (62.0, -52.0, 38.0)
 CAMERA_LOOK_AT = (32.0, 8.0, 0.0)
+MISSION_ORDER = 0.0   # the first panel; a replay puts its controls at REPLAY_ORDER, just after
+REPLAY_ORDER = 0.5
 CAMERA_PLACEHOLDER = (240, 320, 3)   # the mast camera's frame (contract: rgb8, 320 x 240)
 
 # Installed once per page: key (lower case) -> label of the button it presses.
@@ -62,8 +65,9 @@ class Page:
         """
         Start serving ``scene`` on host:port (viser takes the next free port if it is taken).
 
-        ``controls`` is the node's ``Controls`` (what buttons do); ``viser`` the module, passed
-        in so that importing this module needs no viser.
+        ``controls`` is the node's ``Controls`` (what buttons do), or None for a page that only
+        watches (the replay); ``viser`` the module, passed in so that importing this module
+        needs no viser.
         """
         self.server = viser.ViserServer(host=host, port=port, label=TITLE, verbose=False)
         self.scene = scene
@@ -79,8 +83,10 @@ class Page:
         self.server.initial_camera.position = CAMERA_POSITION
         self.server.initial_camera.look_at = CAMERA_LOOK_AT
         self._draw_scene()
+        self.drive_buttons, self.speed_slider, self.arm_buttons = [], None, None
         self._build_panels()
-        self._bind_keys(viser, controls.key_labels())
+        if controls is not None:
+            self._bind_keys(viser, controls.key_labels())
 
     @property
     def port(self):
@@ -155,12 +161,26 @@ class Page:
     # -- panels and controls -------------------------------------------------------------------
     def _build_panels(self):
         gui = self.server.gui
-        controls = self.controls
-        with gui.add_folder('Mission'):
+        with gui.add_folder('Mission', order=MISSION_ORDER):  # the replay's panel follows it
             self.mission_text = gui.add_markdown('Waiting for /clock ...')
+        if self.controls is not None:
+            self._build_drive_panel(gui, self.controls)
+        with gui.add_folder('Mast camera'):
+            self.camera_text = gui.add_markdown(CAMERA_OFF)
+            self.camera_image = gui.add_image(np.zeros(CAMERA_PLACEHOLDER, np.uint8),
+                                              format='jpeg', jpeg_quality=80, visible=False)
+        with gui.add_folder('Faults'):
+            if self.controls is not None:
+                self._build_fault_form(gui, self.controls)
+            self.fault_reply = gui.add_markdown('')
+            self.faults_text = gui.add_markdown('')
+        with gui.add_folder('Tube ledger'):
+            gui.add_markdown(panels.legend_markdown())
+            self.ledger_text = gui.add_markdown('')
+
+    def _build_drive_panel(self, gui, controls):
         with gui.add_folder('Drive the rover'):
             self.driving_text = gui.add_markdown('')
-            self.drive_buttons = []
             for label, hint, action in controls.drive_buttons():
                 button = gui.add_button(label, hint=hint)
                 button.on_click(lambda _event, act=action: act())
@@ -175,24 +195,16 @@ class Page:
                 button = gui.add_button(label, hint=hint)
                 button.on_click(lambda _event, act=action: act())
                 self.drive_buttons.append(button)
-        with gui.add_folder('Mast camera'):
-            self.camera_text = gui.add_markdown(controls.camera_note())
-            self.camera_image = gui.add_image(np.zeros(CAMERA_PLACEHOLDER, np.uint8),
-                                              format='jpeg', jpeg_quality=80, visible=False)
-        with gui.add_folder('Faults'):
-            self.fault_kind = gui.add_dropdown('Kind', controls.fault_kinds())
-            self.fault_target = gui.add_text('Target', initial_value='mageik',
-                                             hint='a rock, a tube id or helicopter_N')
-            self.fault_trigger = gui.add_text('Trigger', initial_value='now',
-                                              hint='now, sample:<rock>, drop:<n>, flight:<n>')
-            inject = gui.add_button('Inject fault')
-            inject.on_click(lambda _event: controls.inject_fault(
-                self.fault_kind.value, self.fault_target.value, self.fault_trigger.value))
-            self.fault_reply = gui.add_markdown('')
-            self.faults_text = gui.add_markdown('')
-        with gui.add_folder('Tube ledger'):
-            gui.add_markdown(panels.legend_markdown())
-            self.ledger_text = gui.add_markdown('')
+
+    def _build_fault_form(self, gui, controls):
+        self.fault_kind = gui.add_dropdown('Kind', controls.fault_kinds())
+        self.fault_target = gui.add_text('Target', initial_value='mageik',
+                                         hint='a rock, a tube id or helicopter_N')
+        self.fault_trigger = gui.add_text('Trigger', initial_value='now',
+                                          hint='now, sample:<rock>, drop:<n>, flight:<n>')
+        inject = gui.add_button('Inject fault')
+        inject.on_click(lambda _event: controls.inject_fault(
+            self.fault_kind.value, self.fault_target.value, self.fault_trigger.value))
 
     def _bind_keys(self, viser, key_labels):
         """
@@ -212,16 +224,17 @@ class Page:
             self._texts[id(handle)] = text
             handle.content = text
 
-    def update_panels(self, texts, camera_image, driving_disabled):
+    def update_panels(self, texts, camera_image, driving_disabled=False):
         """Show the panels' latest text, the camera frame, and whether driving is allowed."""
         with self.server.atomic():
-            self._set_text(self.mission_text, texts['mission'])
-            self._set_text(self.driving_text, texts['driving'])
-            self._set_text(self.ledger_text, texts['ledger'])
-            self._set_text(self.faults_text, texts['faults'])
-            self._set_text(self.fault_reply, texts['fault_reply'])
+            for handle, key in ((self.mission_text, 'mission'), (self.ledger_text, 'ledger'),
+                                (self.faults_text, 'faults'), (self.fault_reply, 'fault_reply')):
+                self._set_text(handle, texts.get(key, ''))
+            if self.controls is not None:
+                self._set_text(self.driving_text, texts['driving'])
             disabled = bool(driving_disabled)
-            for handle in self.drive_buttons + [self.arm_buttons, self.speed_slider]:
+            for handle in self.drive_buttons + [h for h in (self.arm_buttons, self.speed_slider)
+                                                if h is not None]:
                 if handle.disabled != disabled:
                     handle.disabled = disabled
             if camera_image is not None and camera_image is not self._camera_frame:
@@ -235,7 +248,7 @@ class Page:
 
     def set_speed_range(self, top):
         """Set the speed slider's range to the rover's limit (m/s)."""
-        if self.speed_slider.max != top:
+        if self.speed_slider is not None and self.speed_slider.max != top:
             self.speed_slider.max = top
             self.speed_slider.step = top / 200.0
             if self.speed_slider.value > top:

@@ -10,7 +10,9 @@ then recovered and cleared).
 
 from .view_state import TUBE_COLOURS, tube_state
 
-IDLE_PHASES = ('IDLE', 'SUCCEEDED', 'FAILED')   # mission_control runs no campaign
+IDLE_PHASES = ('IDLE', 'SUCCEEDED', 'FAILED')
+CAMERA_OFF = ('No image: the world renders no camera (start it with cameras_enabled:=true, '
+              'as `perseverance-sim teleop` does).')   # mission_control runs no campaign
 SEAL_NAMES = {0: 'unsealed', 1: 'sealed', 2: 'seal failed'}
 ACTIVE_FAULT_STATES = ('ARMED', 'ACTIVE')
 
@@ -28,6 +30,16 @@ def _clock(seconds):
         return 'no /clock yet'
     minutes, secs = divmod(seconds, 60.0)
     return '{:.1f} s ({:d} min {:04.1f} s)'.format(seconds, int(minutes), secs)
+
+
+def state_texts(inputs, phase_names):
+    """Return the mission, ledger and faults panels of ``ViewState.panel_inputs()``."""
+    return {
+        'mission': mission_markdown(inputs['mission'], phase_names, inputs['sim_time'],
+                                    inputs['real_time_factor']),
+        'ledger': ledger_markdown(inputs['inventory'], inputs['events']),
+        'faults': faults_markdown(inputs['faults']),
+    }
 
 
 def mission_markdown(mission, phase_names, sim_time, real_time_factor):

@@ -30,6 +30,8 @@ TRAIL_STEP = 0.25          # m a vehicle moves before its trail gets a new point
 TRAIL_POINTS = 4000        # points kept per trail (the oldest are dropped)
 RATE_WINDOW = 5.0          # s (wall) over which the real-time factor is measured
 CUSTODY_EVENTS_SHOWN = 12
+STILL = 1e-5               # m, rad or quaternion component: a change below this is no motion
+TUBES = '/world/tube_poses'   # the tubes' key in ViewState.versions
 
 
 def tube_state(tube):
@@ -110,6 +112,7 @@ class ViewState:
         self.vehicle_poses = {}                   # model -> Transform of the model frame
         self.joint_positions = {}                 # model -> {joint: position}
         self.tube_poses = {}                      # tube id -> Transform of its link
+        self._last_tube_values = None
         self.trails = {name: Trail() for name in scene.vehicles}
         self.inventory = []                       # TubeState-like, by tube id
         self.custody_events = deque(maxlen=CUSTODY_EVENTS_SHOWN)
@@ -118,29 +121,44 @@ class ViewState:
         self.sim_time = None
         self.rate = RateMeter()
         self.camera_image = None                  # H x W x 3 uint8, or None
-        self.version = 0                          # bumped on every pose change
+        self.versions = {}                        # model (or TUBES) -> bumped when it moved
 
     # -- writers (ROS callbacks) ---------------------------------------------------------------
+    def _moved(self, key, values, last):
+        """Bump ``key``'s version if ``values`` differ from ``last`` (parked things stay put)."""
+        if last is None or len(last) != len(values) or any(
+                abs(a - b) > STILL for a, b in zip(values, last)):
+            self.versions[key] = self.versions.get(key, 0) + 1
+            return True
+        return False
+
     def on_vehicle_pose(self, model, position, quat_wxyz):
         """Take a vehicle's odometry: the model frame's pose in world."""
+        values = tuple(position) + tuple(quat_wxyz)
         with self.lock:
-            self.vehicle_poses[model] = Transform(position, quat_wxyz)
-            if model in self.trails:
-                self.trails[model].add(position)
-            self.version += 1
+            last = self.vehicle_poses.get(model)
+            if self._moved(model, values, None if last is None else
+                           tuple(last.pos) + tuple(last.quat)):
+                self.vehicle_poses[model] = Transform(position, quat_wxyz)
+                if model in self.trails:
+                    self.trails[model].add(position)
 
     def on_joint_states(self, model, names, positions):
         """Take a model's joint states (matched by name)."""
         with self.lock:
-            self.joint_positions.setdefault(model, {}).update(zip(names, positions))
-            self.version += 1
+            joints = self.joint_positions.setdefault(model, {})
+            last = tuple(joints.get(name, math.inf) for name in names)
+            if self._moved(model, tuple(positions), last):
+                joints.update(zip(names, positions))
 
     def on_tube_poses(self, poses):
         """Take /world/tube_poses as [(position, quat_wxyz)] in tube order (tube_01 first)."""
+        values = tuple(v for position, quat in poses for v in tuple(position) + tuple(quat))
         with self.lock:
-            for index, (position, quat) in enumerate(poses, 1):
-                self.tube_poses['tube_{:02d}'.format(index)] = Transform(position, quat)
-            self.version += 1
+            if self._moved(TUBES, values, self._last_tube_values):
+                self._last_tube_values = values
+                for index, (position, quat) in enumerate(poses, 1):
+                    self.tube_poses['tube_{:02d}'.format(index)] = Transform(position, quat)
 
     def on_clock(self, wall, sim):
         """Take the sim time (s) heard at a wall time (s)."""
@@ -174,20 +192,34 @@ class ViewState:
             self.camera_image = image
 
     # -- readers (the page) --------------------------------------------------------------------
-    def link_poses(self):
-        """Return {scoped link: world pose} of every link of a moving model and every tube."""
+    def link_poses(self, seen=None):
+        """
+        Return {scoped link: world pose} of the links of moving models and of the tubes.
+
+        With ``seen`` (the caller's {model: version}, updated here) only what moved since the
+        caller's last look: a parked helicopter costs no forward kinematics.
+        """
         with self.lock:
+            versions = dict(self.versions)
             vehicles = dict(self.vehicle_poses)
             joints = {model: dict(p) for model, p in self.joint_positions.items()}
             tubes = dict(self.tube_poses)
+        changed = [key for key, version in versions.items()
+                   if seen is None or seen.get(key) != version]
+        if seen is not None:
+            seen.update(versions)
         poses = {}
-        for model, kinematics in self.scene.kinematics.items():
+        for model in changed:
+            kinematics = self.scene.kinematics.get(model)
+            if kinematics is None:
+                continue
             base = vehicles.get(model, self.scene.model_poses[model])
             for link, pose in kinematics.link_poses(joints.get(model, {})).items():
                 poses[link] = base * pose
-        for tube, link in self.scene.tubes.items():
-            if tube in tubes:
-                poses[link] = tubes[tube]
+        if TUBES in changed:
+            for tube, link in self.scene.tubes.items():
+                if tube in tubes:
+                    poses[link] = tubes[tube]
         return poses
 
     def vehicle_frames(self):

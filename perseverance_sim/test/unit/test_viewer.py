@@ -13,8 +13,8 @@ from perseverance_nodes.domain.sdf.heightmap import heightmap_mesh, read_heightm
 from perseverance_nodes.domain.sdf.transforms import Transform
 from perseverance_nodes.domain.tubes import TUBE_COUNT
 from perseverance_nodes.viewer import meshes, panels
+from perseverance_nodes.viewer.address import is_loopback, port_taken
 from perseverance_nodes.viewer.controls import Controls
-from perseverance_nodes.viewer.node import is_loopback, port_taken
 from perseverance_nodes.viewer.scene import build_scene
 from perseverance_nodes.viewer.view_state import (IN_CONTAINER, IN_DEPOT, LAUNCHED, RateMeter,
                                                   SEALED, Trail, tube_state, UNSEALED,
@@ -110,7 +110,24 @@ def test_view_state_poses_vehicles_by_odometry_and_tubes_by_their_poses():
     assert poses['perseverance::chassis'].almost_equal(moved * rest, 1e-9)
     assert poses[SCENE.tubes['tube_07']].pos == pytest.approx((1.0, 2.0, 3.0))
     lander = SCENE.bodies_of('lander')[0]
-    assert poses[lander.name].almost_equal(lander.pose, 1e-9)  # no odometry: where the SDF is
+    assert lander.name not in poses  # nothing heard of it: it stays where the SDF drew it
+    state.on_joint_states('lander', ['sta_joint_1'], [0.0])
+    assert state.link_poses()[lander.name].almost_equal(lander.pose, 1e-9)  # at zero: the SDF
+
+
+def test_only_what_moved_is_posed_again():
+    """A caller's ``seen`` versions skip parked models; a repeated, identical odometry is none."""
+    state, seen = ViewState(SCENE), {}
+    parked = SCENE.model_poses['helicopter_2']
+    state.on_vehicle_pose('helicopter_2', parked.pos, parked.quat)
+    state.on_vehicle_pose('perseverance', (32.0, 18.0, 0.0), (1.0, 0.0, 0.0, 0.0))
+    first = state.link_poses(seen)
+    assert any(name.startswith('helicopter_2::') for name in first)
+    state.on_vehicle_pose('helicopter_2', parked.pos, parked.quat)  # the same again
+    state.on_vehicle_pose('perseverance', (32.5, 18.0, 0.0), (1.0, 0.0, 0.0, 0.0))
+    second = state.link_poses(seen)
+    assert second and all(name.startswith('perseverance::') for name in second)
+    assert state.link_poses(seen) == {}
 
 
 def _tube(holder='rover/caching_assembly', kind=0, seal=0, core_length=0.0):
