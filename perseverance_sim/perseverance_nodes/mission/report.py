@@ -12,6 +12,7 @@ import json
 import math
 import os
 
+from .logic import step_resource
 from ..domain.tubes import (Content, FaultKind, LANDER_CONTAINER, MAV_LAUNCHED, SealState,
                             TUBE_COUNT, tube_id)
 
@@ -42,6 +43,7 @@ def build_report(campaign, tubes, sim_time):
     } for t in tubes]
     used = [row for row in tube_rows if row['content'] != 'EMPTY']
     steps = [{'number': step.number, 'phase': step.phase.name, 'action': step.action,
+              'node': step_resource(step),
               'description': step.description, 'success': result.success,
               'error_code': result.error_code, 'message': result.message,
               'start': start, 'end': end}

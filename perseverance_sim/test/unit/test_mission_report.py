@@ -51,6 +51,14 @@ def test_report_counts_what_the_ledger_holds():
     assert counts['launched'] == 4 and counts['in_container'] == counts['in_depot'] == 0
 
 
+def test_every_step_names_the_node_that_ran_it():
+    """The report's steps carry their node (the report page's timeline rows)."""
+    nodes = {step['action']: step['node'] for step in
+             build_report(_quick_run().campaign, [], 10.0)['steps']}
+    assert nodes['collect'] == 'rover' and nodes['cache'] == 'caching_assembly'
+    assert nodes['load'] == 'lander' and nodes['retrieve'] == 'helicopter_1'
+
+
 def test_write_report_replaces_the_file_with_json(tmp_path):
     """Check report.json: written whole under its name, step data made JSON-ready."""
     path = report_path(str(tmp_path / 'run'))
