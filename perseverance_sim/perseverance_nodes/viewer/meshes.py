@@ -13,7 +13,8 @@ from ..domain.sdf.heightmap import heightmap_mesh
 
 SEGMENTS = 20          # around a cylinder, a sphere's longitude
 RINGS = 10             # a sphere's latitude bands
-TERRAIN_STRIDE = 2     # the terrain keeps every 2nd row and column (as the MuJoCo visual does)
+TERRAIN_STRIDE = 4     # the terrain keeps every 4th row and column: 65 x 65 vertices, cheap
+#                        enough for a software-rendered browser (the physics uses all 257 x 257)
 PLANE_DRAWN_SIZE = 50.0  # m: an infinite plane is drawn as a square this wide
 
 

@@ -58,12 +58,12 @@ class Recording:
 class Player:
     """A cursor in a Recording, feeding a ViewState; thread-safe (page callbacks and a loop)."""
 
-    def __init__(self, scene, recording, fault_kinds, fault_states):
-        """Start paused at the recording's first message."""
+    def __init__(self, scene, recording, fault_kinds, fault_states, speed=DEFAULT_SPEED):
+        """Start paused at the recording's first message, to play at ``speed``."""
         self.scene, self.recording = scene, recording
         self._names = (fault_kinds, fault_states)
         self.lock = threading.Lock()
-        self.playing, self.speed = False, float(DEFAULT_SPEED)
+        self.playing, self.speed = False, float(speed)
         self._restart()
         self.seek(recording.start)
 
@@ -118,8 +118,10 @@ class ReplayPanel:
             self.status = gui.add_markdown('')
             self.play = gui.add_button('Play / pause', hint='play the recording or pause it')
             self.play.on_click(lambda _event: player.set_playing(not player.playing))
-            self.speed = gui.add_dropdown('Speed (x sim time)', SPEEDS,
-                                          initial_value=DEFAULT_SPEED)
+            speeds = SPEEDS if '{:g}'.format(player.speed) in SPEEDS else \
+                SPEEDS + ('{:g}'.format(player.speed),)
+            self.speed = gui.add_dropdown('Speed (x sim time)', speeds,
+                                          initial_value='{:g}'.format(player.speed))
             self.speed.on_update(lambda _event: setattr(player, 'speed',
                                                         float(self.speed.value)))
             self.slider = gui.add_slider('Sim time (s)', min=recording.start,
@@ -143,9 +145,12 @@ class ReplayPanel:
             player.speed)
 
 
-def serve_replay(run_dir, host, port, stream, stop=None, viser_module=None):
+def serve_replay(run_dir, host, port, stream, stop=None, viser_module=None,
+                 speed=DEFAULT_SPEED, play=False):
     """
     Serve ``run_dir``'s recording on host:port until ``stop`` is set (or Ctrl-C); return 0.
+
+    ``speed``: x sim time per wall time to start with; ``play``: start playing at once.
 
     Raises FileNotFoundError for a folder without a recording and OSError for a taken port.
     """
@@ -170,7 +175,8 @@ def serve_replay(run_dir, host, port, stream, stop=None, viser_module=None):
         'replay: {} messages read'.format(count), file=stream))
     print('replay: {} messages, sim time {:.1f} .. {:.1f} s'.format(
         len(recording), recording.start, recording.end), file=stream)
-    player = Player(scene, recording, *names)
+    player = Player(scene, recording, *names, speed=speed)
+    player.set_playing(play)
     page = Page(viser_module, scene, host, port, None)
     panel = ReplayPanel(page.server.gui, player, REPLAY_ORDER)
     phase_names = constant_names(MissionStatus, 'PHASE_')

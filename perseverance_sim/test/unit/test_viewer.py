@@ -209,3 +209,40 @@ def test_the_page_address_rules():
         port = server.getsockname()[1]
         assert port_taken('127.0.0.1', port)
     assert port_taken('127.0.0.1', port) == ''
+
+
+class _Recording:
+    """A stand-in Recording: the rover's odometry at x = t for t = 0..10 s."""
+
+    def __init__(self):
+        odometry = '/model/perseverance/odometry'
+        self.times = [float(t) for t in range(11)]
+        self.messages = [(odometry, SimpleNamespace(pose=SimpleNamespace(pose=SimpleNamespace(
+            position=SimpleNamespace(x=t, y=0.0, z=0.0),
+            orientation=SimpleNamespace(w=1.0, x=0.0, y=0.0, z=0.0))))) for t in self.times]
+        self.start, self.end = 0.0, 10.0
+
+    def index_after(self, sim_time):
+        return sum(1 for t in self.times if t <= sim_time)
+
+
+def test_the_player_plays_pauses_seeks_and_stops_at_the_end():
+    """Playing feeds messages up to the cursor; a seek back starts the state afresh."""
+    from perseverance_nodes.viewer.replay import Player
+    player = Player(SCENE, _Recording(), {}, {}, speed='2')
+    assert player.state.vehicle_poses['perseverance'].pos[0] == 0.0
+    player.advance(1.0)
+    assert player.time == 0.0  # paused
+    player.set_playing(True)
+    player.advance(1.5)
+    assert player.time == 3.0 and player.state.vehicle_poses['perseverance'].pos[0] == 3.0
+    player.seek(7.5)
+    assert player.state.vehicle_poses['perseverance'].pos[0] == 7.0
+    before = player.state
+    player.seek(2.0)
+    assert player.state is not before and player.state.vehicle_poses['perseverance'].pos[0] == 2
+    assert len(player.state.trails['perseverance'].points) == 3  # x = 0, 1, 2: as it was then
+    player.advance(100.0)
+    assert player.time == 10.0 and not player.playing
+    player.set_playing(True)  # at the end: from the start again
+    assert player.time == 0.0 and player.playing
