@@ -26,8 +26,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'perseverance_sim'))
 
-from perseverance_nodes.common.ros_env import ros_environment  # noqa: E402
-from perseverance_nodes.mission.scenario import default_scenario_path  # noqa: E402
+from perseverance_nodes.domain.scenario import default_scenario_path  # noqa: E402
+from perseverance_nodes.ros.environment import ros_environment  # noqa: E402
 import yaml  # noqa: E402,I100
 
 # helipad_1 .. helipad_4 of docs/world_contract.md
@@ -48,7 +48,7 @@ def scenario_with_helipads(source, count, directory):
 
 def run(label, scenario, helicopters, out_dir, timeout):
     """Run one campaign; return a row of figures."""
-    command = [sys.executable, '-m', 'perseverance_nodes.cli', 'campaign', '--scenario',
+    command = [sys.executable, '-m', 'perseverance_nodes.runner.cli', 'campaign', '--scenario',
                scenario, '--out', out_dir, '--timeout', str(timeout)]
     if helicopters:
         command += ['--helicopters', str(helicopters)]
@@ -80,6 +80,7 @@ def main():
                         help='wall-time limit of each campaign (s)')
     parser.add_argument('--keep', default=None, help='keep the run directories here')
     args = parser.parse_args()
+    args.scenario = os.path.abspath(args.scenario)  # the campaigns run in perseverance_sim/
     base = args.keep or tempfile.mkdtemp(prefix='bench_campaign_')
     os.makedirs(base, exist_ok=True)
     runs = [] if args.no_default else [('default', args.scenario, 0)]

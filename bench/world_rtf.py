@@ -28,10 +28,10 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'perseverance_sim'))
 
-from perseverance_nodes.common.domain import DomainLease  # noqa: E402
-from perseverance_nodes.common.processes import ProcessGroup  # noqa: E402
-from perseverance_nodes.common.ros_client import RosClient  # noqa: E402
 from perseverance_nodes.domain import sdf as sdf_mod  # noqa: E402
+from perseverance_nodes.ros.client import RosClient  # noqa: E402
+from perseverance_nodes.runner.domain_lease import DomainLease  # noqa: E402
+from perseverance_nodes.runner.processes import ProcessGroup  # noqa: E402
 from perseverance_nodes.world import engine as engine_mod  # noqa: E402
 import mujoco  # noqa: E402,I100
 
