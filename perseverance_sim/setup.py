@@ -20,6 +20,7 @@ NODES = {  # every node of runner/bringup.py's table (the viewer among them), an
     'mission_control': 'perseverance_nodes.mission.node:main',
     'teleop': 'perseverance_nodes.teleop.node:main',
     'viewer': 'perseverance_nodes.viewer.node:main',
+    'recorder': 'perseverance_nodes.recorder.node:main',
 }
 
 

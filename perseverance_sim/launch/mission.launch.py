@@ -8,6 +8,7 @@ The whole sample-return chain for ROS users: the world and every mission node.
         perseverance_sim)/share/perseverance_sim/config/scenarios/quick.yaml
     ros2 launch perseverance_sim mission.launch.py backend:=gazebo helicopters:=2
     ros2 launch perseverance_sim mission.launch.py viewer:=true   # watch at http://127.0.0.1:8080
+    ros2 launch perseverance_sim mission.launch.py record:=true out_dir:=run  # run/campaign.mcap
     ros2 action send_goal --feedback /mission_control/run_campaign \
         perseverance_interfaces/action/RunCampaign "{seed: 1}"
 
@@ -15,6 +16,9 @@ The nodes and their parameters come from the one node table, perseverance_nodes/
 bringup.py, which `perseverance-sim campaign` starts too: the same arguments give every node the
 same parameters (fast-rover limits for a fast scenario, the campaign's duration scale and stream
 rates, use_sim_time). Each node loads its config/<node>.yaml and then the table's values.
+``record:=true`` adds the recorder (out_dir/campaign.mcap and metadata.yaml: a rosbag2 bag); on
+Ctrl-C launch stops every node at once, so the bag may miss what the others publish while they
+stop (`perseverance-sim campaign` stops the recorder last).
 """
 
 import os
@@ -39,7 +43,8 @@ def _system(context):
         os.path.abspath(value['out_dir']), value['scenario'], int(value['seed']),
         int(value['helicopters']), float(value['duration_scale']),
         float(value['real_time_factor']), viewer=value['viewer'] == 'true',
-        viewer_host=value['viewer_host'], viewer_port=int(value['viewer_port']))
+        viewer_host=value['viewer_host'], viewer_port=int(value['viewer_port']),
+        record=value['record'] == 'true', record_images=value['record_images'] == 'true')
     world, *nodes = node_table(options)
     share = FindPackageShare(PACKAGE)
     actions = [IncludeLaunchDescription(
@@ -70,6 +75,10 @@ ARGUMENTS = (
     ('viewer_host', VIEWER_HOST, 'address of the page; any other than loopback exposes a page '
      'without authentication'),
     ('viewer_port', str(VIEWER_PORT), 'TCP port of the page'),
+    ('record', 'false', 'true: record the run as a rosbag2 bag, out_dir/campaign.mcap with '
+     'metadata.yaml (the recorder node)'),
+    ('record_images', 'false', 'true (with record): the bag also holds the mast camera image, '
+     '1 frame per second of sim time'),
 )
 
 

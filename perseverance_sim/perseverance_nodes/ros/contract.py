@@ -35,13 +35,23 @@ ROVER_JOINT_STATES = '/model/perseverance/joint_states'
 ROVER_CMD_VEL = '/model/perseverance/cmd_vel'
 ROVER_ARM_TRAJECTORY = '/model/perseverance/arm/joint_trajectory'
 ROVER_MAST_CAMERA_IMAGE = '/model/perseverance/mast_camera/image'
+ROVER_MAST_CAMERA_INFO = '/model/perseverance/mast_camera/camera_info'
+ROVER_STEER_CORNERS = ('front_left', 'front_right', 'rear_left', 'rear_right')
 LANDER_JOINT_STATES = '/model/lander/joint_states'
 LANDER_ARM_TRAJECTORY = '/model/lander/arm/joint_trajectory'
+# The world's helicopters (helicopter_1 .. helicopter_4 on helipad_1 .. helipad_4); a campaign
+# flies the first N, the others stay parked but are still simulated and published.
+WORLD_HELICOPTERS = ('helicopter_1', 'helicopter_2', 'helicopter_3', 'helicopter_4')
 
 
 def model_topic(model, suffix):
     """Return a model's contract topic, e.g. ``/model/helicopter_2/odometry``."""
     return '/model/{}/{}'.format(model, suffix.lstrip('/'))
+
+
+def rover_steer_topic(corner):
+    """Return a rover corner's steering command topic, e.g. ``.../steer_front_left/cmd_pos``."""
+    return model_topic('perseverance', 'steer_{}/cmd_pos'.format(corner))
 
 
 # --- Mission nodes --------------------------------------------------------------------------

@@ -12,7 +12,9 @@
   4. stop every process with SIGINT, check the ledger database and the event log, print a
      summary.
 
-The run directory holds report.json, tube_ledger.db, custody_events.jsonl and logs/<process>.log.
+The run directory holds report.json, tube_ledger.db, custody_events.jsonl, logs/<process>.log
+and, unless --no-record, the recording: campaign.mcap with rosbag2's metadata.yaml beside it (the
+directory is a bag: `ros2 bag info DIR`). The recorder is stopped after every other node.
 The exit code is 0 only when the campaign succeeded, every process exited 0 and the chain of
 custody is sound.
 """
@@ -23,8 +25,8 @@ import os
 import sys
 import time
 
-from .bringup import (CAMPAIGN_DURATION_SCALE, campaign_options, node_table, System,
-                      VIEWER_HOST, VIEWER_PORT, viewer_url)
+from .bringup import (CAMPAIGN_DURATION_SCALE, campaign_options, node_table, RECORD_FILE,
+                      System, VIEWER_HOST, VIEWER_PORT, viewer_url)
 from .domain_lease import DomainLease
 from ..domain.facts import load_mission_facts
 from ..domain.scenario import load_scenario, parse_fault
@@ -54,6 +56,8 @@ class CampaignArgs:
     view: bool = False               # serve the live 3D page (viewer node)
     view_host: str = VIEWER_HOST
     view_port: int = VIEWER_PORT
+    record: bool = True              # record the campaign: campaign.mcap + metadata.yaml
+    record_images: bool = False      # the recording holds the mast camera image too
 
 
 def replay_event_log(path):
@@ -214,6 +218,16 @@ def _run_goal(client, args, display, deadline):
     return future.result().result, ''
 
 
+def _recording_note(out):
+    """Return ', campaign.mcap (N MB) + metadata.yaml', or what is missing of the recording."""
+    bag, metadata = os.path.join(out, RECORD_FILE), os.path.join(out, 'metadata.yaml')
+    if not os.path.exists(bag):
+        return ', no recording ({} was not written)'.format(RECORD_FILE)
+    note = ', {} ({:.1f} MB)'.format(RECORD_FILE, os.path.getsize(bag) / 1e6)
+    return note + (' + metadata.yaml' if os.path.exists(metadata) else
+                   ' without metadata.yaml (the recorder did not finish)')
+
+
 def _tail(path, lines=20):
     """Return the last lines of a log file."""
     try:
@@ -231,7 +245,8 @@ def run_options(args, facts=None, scenario=None):
     """
     return campaign_options(args.out, args.scenario, args.seed, args.helicopters,
                             args.duration_scale, args.real_time_factor, facts, scenario,
-                            args.view, args.view_host, args.view_port)
+                            args.view, args.view_host, args.view_port, args.record,
+                            args.record_images)
 
 
 def run_campaign(args, stream=None):
@@ -292,6 +307,16 @@ def run_campaign(args, stream=None):
     return _summary(args, system, codes, result, why, wall, interrupted, stream)
 
 
+def _write_report_page(out_dir, stream):
+    """Tell the run as report.html (map, timeline, custody); a failure here fails nothing."""
+    from .report_command import write_run_report
+    try:
+        paths = write_run_report(out_dir, stream)
+        print('  report: {}'.format(', '.join(os.path.basename(p) for p in paths)), file=stream)
+    except Exception as error:  # noqa: B902 - the campaign's outcome stands; say what failed
+        print('  report page not written: {!r}'.format(error), file=stream)
+
+
 def _summary(args, system, codes, result, why, wall, interrupted, stream):
     """Check the custody chain, add it to the report, print the summary; return the exit code."""
     db_path = os.path.join(args.out, 'tube_ledger.db')
@@ -331,10 +356,11 @@ def _summary(args, system, codes, result, why, wall, interrupted, stream):
                   file=stream)
     print('  chain of custody: {}'.format('sound' if not custody else '; '.join(custody[:5])),
           file=stream)
+    _write_report_page(args.out, stream)
     if bad_exits:
         print('  processes that did not exit cleanly: {}'.format(bad_exits), file=stream)
-    print('  files: {} (report.json, tube_ledger.db, custody_events.jsonl, logs/)'.format(
-        args.out), file=stream)
+    print('  files: {} (report.json, tube_ledger.db, custody_events.jsonl, logs/{})'.format(
+        args.out, _recording_note(args.out) if args.record else ''), file=stream)
     for process in system.group.processes:
         if process.returncode not in (0, None):
             print('----- {} (exit {}), last lines of {}\n{}'.format(

@@ -5,9 +5,11 @@
 
     perseverance-sim campaign [--scenario F] [--seed N] [--helicopters N] [--fault KIND@WHEN ...]
                               [--out DIR] [--real-time-factor X] [--view]
+                              [--no-record | --record-images]
         start the embedded world and every node, run the campaign headless with a live progress
-        display, write report.json, the ledger database, the event log and every process's log
-        into DIR, and exit 0 only when the campaign succeeded (runner/campaign.py)
+        display, write report.json, the ledger database, the event log, every process's log and
+        the recording (campaign.mcap, a rosbag2 bag with its metadata.yaml) into DIR, and exit 0
+        only when the campaign succeeded (runner/campaign.py)
 
     perseverance-sim teleop [--speed V] [--attach] [--no-view]
         start the world at real time with the rover and drive it from the keyboard and from the
@@ -16,7 +18,13 @@
     perseverance-sim world [--real-time-factor X] [--view] [-- NODE ARGS]
         run only the embedded world, serving the world contract (and, with --view, the page)
 
-    campaign, teleop and world take --view-port N and --view-host ADDR for the page.
+    perseverance-sim report RUN_DIR
+        write RUN_DIR/report.html, map.png and timeline.png (every campaign does at its end)
+
+    perseverance-sim replay RUN_DIR [--speed X] [--play]
+        play RUN_DIR's recording back in the live 3D page
+
+    campaign, teleop, world and replay take --view-port N and --view-host ADDR for the page.
 
 Every process it starts runs with loopback-only discovery (ROS_AUTOMATIC_DISCOVERY_RANGE) and a
 ROS_DOMAIN_ID of its own unless the user set one, so two runs on one machine never mix.
@@ -93,6 +101,15 @@ def build_parser():
                                '%(default).0f)')
     _add_view_options(campaign, 'also serve the live 3D page (off by default: a headless '
                                 'campaign starts no viewer)')
+    recording = campaign.add_mutually_exclusive_group()
+    recording.add_argument('--no-record', dest='record', action='store_false',
+                           help='do not record the campaign (by default the recorder writes '
+                                'every topic of the world contract and the mission state to '
+                                'DIR/campaign.mcap, a rosbag2 bag: ros2 bag info DIR)')
+    recording.add_argument('--record-images', action='store_true',
+                           help='the recording also holds the mast camera image, 1 frame per '
+                                'second of sim time (the world renders it: CPU and 230 kB a '
+                                'frame)')
 
     teleop = sub.add_parser(
         'teleop', help='drive the rover from the keyboard',
@@ -123,7 +140,37 @@ def build_parser():
     _add_view_options(world, 'also serve the live 3D page')
     world.add_argument('node_args', nargs=argparse.REMAINDER,
                        help='arguments passed to the world node')
+    report = sub.add_parser(
+        'report', help='tell a run as report.html with a map and a timeline',
+        description='Write RUN_DIR/report.html (one self-contained page: outcome, traverse map, '
+                    'timeline, chains of custody) and map.png, timeline.png beside it, from the '
+                    "run's recording, report.json and ledger. Every campaign does this at its "
+                    'end; run it again for an older or interrupted run.')
+    report.add_argument('run_dir', help='a run folder, e.g. runs/20261203-120000')
+
+    replay = sub.add_parser(
+        'replay', help='play a recorded campaign back in the live 3D page',
+        description="Serve RUN_DIR's recording (campaign.mcap) in the viewer's page with play, "
+                    'pause, speed and a time slider. Ctrl-C stops.')
+    replay.add_argument('run_dir', help='a run folder with campaign.mcap')
+    replay.add_argument('--speed', type=float, default=10.0,
+                        help='sim time per wall time to start with (default %(default)s)')
+    replay.add_argument('--play', action='store_true', help='start playing at once')
+    _add_view_options(replay, None)
     return parser
+
+
+def _replay(args):
+    from ..viewer.replay import serve_replay
+    if not args.speed > 0:
+        print('perseverance-sim replay: --speed {} must be > 0'.format(args.speed))
+        return 2
+    try:
+        return serve_replay(os.path.abspath(args.run_dir), args.view_host, args.view_port,
+                            sys.stdout, speed='{:g}'.format(args.speed), play=args.play)
+    except (FileNotFoundError, OSError) as error:
+        print('perseverance-sim replay: {}'.format(error))
+        return 2
 
 
 def campaign_args(args):
@@ -133,7 +180,8 @@ def campaign_args(args):
         out=os.path.abspath(args.out or _default_run_dir()), scenario=args.scenario,
         seed=args.seed, helicopters=args.helicopters, faults=tuple(args.fault),
         real_time_factor=args.real_time_factor, domain_id=args.domain_id, timeout=args.timeout,
-        view=args.view, view_host=args.view_host, view_port=args.view_port)
+        view=args.view, view_host=args.view_host, view_port=args.view_port,
+        record=args.record, record_images=args.record_images)
     if args.duration_scale is not None:
         options.duration_scale = args.duration_scale
     return options
@@ -152,6 +200,11 @@ def main(argv=None):
                                   real_time_factor=args.real_time_factor,
                                   top_speed=args.speed, attach=args.attach,
                                   view=(args.view_host, args.view_port) if args.view else None)
+    if args.command == 'report':
+        from .report_command import run_report
+        return run_report(os.path.abspath(args.run_dir))
+    if args.command == 'replay':
+        return _replay(args)
     if args.command == 'world':
         from .world_session import run_world
         return run_world(args.real_time_factor, [a for a in args.node_args if a != '--'],

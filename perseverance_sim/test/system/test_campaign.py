@@ -7,7 +7,10 @@ One campaign runs for the module (SCENARIO below: one rock with the Mageik seal 
 helicopters, helicopter_1 failing on the first flight; the rock and the depot moved away from
 their named places) while the test listens to /faults on the run's domain; the tests then check
 its outcome from the exit code, report.json, the ledger database, the event log and what /faults
-carried, and the dry run's step list against the campaign's.
+carried, and the dry run's step list against the campaign's. The campaign's recording (the run
+folder as a rosbag2 bag: campaign.mcap and metadata.yaml) is read back by two independent
+readers, rosbags through metadata.yaml and mcap_ros2 from the .mcap alone: its topics, its
+message counts against the contract's rates, and its last /tube_inventory against the ledger.
 """
 
 from collections import Counter
@@ -18,11 +21,15 @@ import subprocess
 import sys
 import time
 
+from mcap.reader import make_reader
+from mcap_ros2.decoder import DecoderFactory
 from perseverance_interfaces.msg import Fault
 from perseverance_nodes.domain.facts import load_mission_facts
 from perseverance_nodes.domain.scenario import load_scenario
 from perseverance_nodes.domain.site_layout import CONTRACT_ROCKS, CONTRACT_SLOTS
 from perseverance_nodes.ledger.logic import TubeLedger
+from perseverance_nodes.recorder.topics import recorded_topics
+from perseverance_nodes.ros import contract
 from perseverance_nodes.ros.client import RosClient
 from perseverance_nodes.ros.environment import ros_environment
 from perseverance_nodes.runner.campaign import replay_event_log
@@ -30,6 +37,7 @@ from perseverance_nodes.runner.domain_lease import DomainLease
 from perseverance_nodes.runner.dry_run import DryRun
 import pytest
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rosbags.highlevel import AnyReader
 import yaml
 
 FAULT_QOS = QoSProfile(depth=50, durability=DurabilityPolicy.TRANSIENT_LOCAL,
@@ -108,7 +116,9 @@ def test_campaign_keeps_its_files_and_a_truthful_report(campaign):
     assert all(exit_code == 0 for exit_code in report['exit_codes'].values()), output
     logs = set(os.listdir(out / 'logs'))
     assert {'world.log', 'tube_ledger.log', 'mission_control.log', 'rover.log', 'lander.log',
-            'helicopter_1.log', 'helicopter_2.log'} <= logs
+            'helicopter_1.log', 'helicopter_2.log', 'recorder.log'} <= logs
+    assert list(report['exit_codes'])[-1] == 'recorder'  # stopped after every other node
+    assert 'campaign.mcap' in output and (out / 'metadata.yaml').exists()
     assert (out / 'tube_ledger.db').exists() and (out / 'custody_events.jsonl').exists()
 
 
@@ -195,6 +205,98 @@ def test_the_dry_run_plays_the_same_steps_as_the_campaign(campaign):
         return Counter((s['action'], s['description'], s['success']) for s in report['steps'])
     assert steps(dry) == steps(real), output
     assert dry['success'] == real['success']
+
+
+# The world contract's rates in a campaign (Hz of sim time; runner/bringup's campaign rates).
+CONTRACT_RATES = {contract.CLOCK: 20.0, contract.ROVER_ODOMETRY: 20.0,
+                  '/model/helicopter_2/odometry': 20.0, contract.ROVER_JOINT_STATES: 10.0,
+                  contract.LANDER_JOINT_STATES: 10.0, '/model/helicopter_1/joint_states': 10.0,
+                  contract.TUBE_POSES: 5.0}
+
+
+def _mcap_messages(path, topics=None):
+    """Return the (schema, channel, message, decoded) of an .mcap, decoded by mcap_ros2 alone."""
+    with open(path, 'rb') as stream:
+        reader = make_reader(stream, decoder_factories=[DecoderFactory()])
+        return list(reader.iter_decoded_messages(topics=topics))
+
+
+def _campaign_window(out):
+    """Return (start, end) of the campaign in ns of sim time, from report.json."""
+    report = json.loads((out / 'report.json').read_text())
+    end = max(step['end'] for step in report['steps'])
+    return int((end - report['sim_duration']) * 1e9), int(end * 1e9)
+
+
+def test_the_recording_holds_the_world_contract_and_the_mission_state(campaign):
+    """Both readers list the same topics: the contract's streams, the commands, the state."""
+    _, output, out, _, _ = campaign
+    with AnyReader([out]) as reader:  # a directory: rosbags goes through metadata.yaml
+        assert reader.message_count > 0, output
+        rosbags_topics = {c.topic: c.msgtype for c in reader.connections}
+    with open(out / 'campaign.mcap', 'rb') as stream:
+        summary = make_reader(stream).get_summary()
+    mcap_topics = {c.topic: summary.schemas[c.schema_id].name
+                   for c in summary.channels.values()}
+    assert rosbags_topics == mcap_topics
+    allowed = {t.name: t.type_name for t in recorded_topics()}
+    assert set(rosbags_topics) <= set(allowed)
+    assert all(rosbags_topics[name] == allowed[name] for name in rosbags_topics)
+    required = set(CONTRACT_RATES) | {
+        '/model/helicopter_{}/{}'.format(i, stream) for i in range(1, 5)
+        for stream in ('odometry', 'joint_states')} | {
+        contract.TUBE_INVENTORY, contract.CUSTODY_EVENTS, contract.MISSION_STATUS,
+        contract.FAULTS, contract.ROVER_CMD_VEL, contract.rover_steer_topic('front_left'),
+        contract.ROVER_ARM_TRAJECTORY, contract.LANDER_ARM_TRAJECTORY,
+        '/model/helicopter_2/cmd_vel', '/model/helicopter_2/enable',
+        '/model/helicopter_2/arm/cmd_pos'}
+    assert required <= set(rosbags_topics), sorted(required - set(rosbags_topics))
+
+
+def test_the_recording_keeps_the_contract_rates_in_sim_time(campaign):
+    """Messages per second of the campaign's sim time, as rosbags and mcap_ros2 count them."""
+    _, output, out, _, _ = campaign
+    start, end = _campaign_window(out)
+    seconds = (end - start) / 1e9
+    counts = Counter()
+    with AnyReader([out]) as reader:
+        wanted = [c for c in reader.connections if c.topic in CONTRACT_RATES]
+        for connection, stamp, _ in reader.messages(connections=wanted, start=start,
+                                                    stop=end + 1):
+            counts[connection.topic] += 1
+    for topic, rate in CONTRACT_RATES.items():
+        assert counts[topic] == pytest.approx(rate * seconds, rel=0.2), (topic, seconds)
+    # The log time is the recorder's sim clock at receipt: it follows the /clock it records.
+    clocks = [(m.message.log_time, m.decoded_message.clock.sec * 1_000_000_000 +
+               m.decoded_message.clock.nanosec)
+              for m in _mcap_messages(out / 'campaign.mcap', [contract.CLOCK])]
+    in_window = [log for log, _ in clocks if start <= log <= end]
+    assert len(in_window) == pytest.approx(20.0 * seconds, rel=0.2)
+    assert len(in_window) == counts[contract.CLOCK]  # both readers count the same messages
+    lags = sorted(abs(log - value) for log, value in clocks[len(clocks) // 10:])
+    assert lags[len(lags) // 2] <= 100_000_000, output  # median within two clock periods
+
+
+def _inventory(tubes):
+    return {t.tube_id: (t.holder, int(t.seal)) for t in tubes}
+
+
+def test_the_last_recorded_inventory_is_the_ledger(campaign):
+    """The last /tube_inventory in the bag (both readers) holds each tube where the ledger does."""
+    _, output, out, _, _ = campaign
+    with TubeLedger(out / 'tube_ledger.db') as ledger:
+        expected = {r.tube_id: (r.holder, int(r.seal)) for r in ledger.inventory()}
+        last_sequence = ledger.last_sequence
+    assert len(expected) == 43
+    with AnyReader([out]) as reader:
+        connections = [c for c in reader.connections if c.topic == contract.TUBE_INVENTORY]
+        *_, (connection, _, raw) = reader.messages(connections=connections)
+        from_rosbags = reader.deserialize(raw, connection.msgtype)
+    from_mcap = _mcap_messages(out / 'campaign.mcap', [contract.TUBE_INVENTORY])[-1] \
+        .decoded_message
+    for inventory in (from_rosbags, from_mcap):
+        assert inventory.last_event_sequence == last_sequence, output
+        assert _inventory(inventory.tubes) == expected
 
 
 def test_event_log_replay_finds_broken_custody(tmp_path):

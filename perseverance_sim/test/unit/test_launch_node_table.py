@@ -111,20 +111,29 @@ def _campaign_table(*argv):
     return {spec.process_name: spec for spec in node_table(run_options(args))}
 
 
+def _value(text):
+    """Return a launch argument's text as the table's value (booleans and numbers)."""
+    return {'true': True, 'false': False}[text] if text in ('true', 'false') else float(text)
+
+
+# A campaign records unless --no-record; mission.launch.py only with record:=true.
 @pytest.mark.parametrize('argv, arguments', [
-    ((), {}),
-    (('--scenario', QUICK, '--seed', '7'), {'scenario': QUICK, 'seed': '7'}),
-    (('--helicopters', '3', '--duration-scale', '0.5'),
+    (('--no-record',), {}),
+    ((), {'record': 'true'}),
+    (('--scenario', QUICK, '--seed', '7'), {'scenario': QUICK, 'seed': '7', 'record': 'true'}),
+    (('--helicopters', '3', '--duration-scale', '0.5', '--no-record'),
      {'helicopters': '3', 'duration_scale': '0.5'}),
-    (('--view', '--view-port', '8091'), {'viewer': 'true', 'viewer_port': '8091'}),
+    (('--view', '--view-port', '8091'), {'viewer': 'true', 'viewer_port': '8091',
+                                         'record': 'true'}),
+    (('--record-images',), {'record': 'true', 'record_images': 'true'}),
 ])
 def test_launch_gives_each_node_what_the_campaign_gives_it(monkeypatch, argv, arguments):
     """Same choices, same nodes, same parameter files, same parameters (use_sim_time included)."""
     world_arguments, launched = _launch(monkeypatch, **dict(arguments, out_dir='.'))
     campaign = _campaign_table(*argv)
     world = campaign.pop('world')
-    assert {k: float(v) for k, v in world_arguments.items() if k != 'backend'} == \
-        {k: float(v) for k, v in world.parameters.items()}
+    assert {k: _value(v) for k, v in world_arguments.items() if k != 'backend'} == \
+        {k: _value(str(v).lower()) for k, v in world.parameters.items()}
     assert set(launched) == set(campaign)
     for name, spec in campaign.items():
         files, parameters, executable = launched[name]
@@ -148,7 +157,8 @@ def test_quick_scenario_through_launch_runs_fast_with_one_helicopter(monkeypatch
 
 def test_world_launch_takes_every_argument_the_mission_passes(monkeypatch):
     """Every argument mission.launch.py gives world.launch.py is declared and reaches the node."""
-    world_arguments, _ = _launch(monkeypatch, out_dir='.')
+    world_arguments, _ = _launch(monkeypatch, out_dir='.', record='true', record_images='true')
+    assert {'cameras_enabled', 'camera_rate'} <= set(world_arguments)
     entities = _entities(monkeypatch, 'world.launch.py')
     declared = {e.args[0] for e in entities if type(e) is _Recorded and e.args
                 and isinstance(e.args[0], str)}
@@ -177,3 +187,29 @@ def test_world_launch_serves_the_page_when_asked(monkeypatch):
     assert parameters['use_sim_time'] is False
     assert {key: parameters[key].args[0] for key in ('world_file', 'host', 'port')} == \
         {'world_file': 'world', 'host': 'viewer_host', 'port': 'viewer_port'}
+
+
+def test_the_recorder_writes_the_run_directory_and_only_when_asked(monkeypatch):
+    """record:=true adds the recorder on sim time, writing out_dir/campaign.mcap; else none."""
+    _, launched = _launch(monkeypatch, out_dir='.')
+    assert 'recorder' not in launched
+    world_arguments, launched = _launch(monkeypatch, out_dir='run', record='true')
+    files, parameters, executable = launched['recorder']
+    assert (files, executable) == ([], 'recorder')
+    assert parameters['output'] == os.path.join(os.path.abspath('run'), 'campaign.mcap')
+    assert parameters['use_sim_time'] is True and parameters['record_images'] is False
+    assert 'cameras_enabled' not in world_arguments  # no rendering for a recording without images
+    world_arguments, launched = _launch(monkeypatch, out_dir='run', record='true',
+                                        record_images='true')
+    assert launched['recorder'][1]['record_images'] is True
+    assert launched['recorder'][1]['image_rate'] == 1.0
+    assert (world_arguments['cameras_enabled'], float(world_arguments['camera_rate'])) == \
+        ('true', 1.0)  # the world renders the mast camera at the rate the bag keeps
+
+
+def test_campaign_records_unless_told_not_to_and_refuses_images_without_recording():
+    """The campaign's recorder is the table's last node; --no-record drops it."""
+    assert list(_campaign_table())[-1] == 'recorder'
+    assert 'recorder' not in _campaign_table('--no-record')
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(['campaign', '--no-record', '--record-images'])
