@@ -11,6 +11,7 @@ the state afresh and feeds up to the new time, so trails and the ledger are what
 """
 
 import bisect
+import collections
 import os
 import threading
 import time
@@ -128,18 +129,22 @@ class ReplayPanel:
                                          max=max(recording.end, recording.start + 1.0),
                                          step=0.1, initial_value=recording.start)
             self.slider.on_update(self._on_slider)
-        self._shown = recording.start
+        # Times refresh() put on the slider: a browser may send them back while playing, and
+        # seeking to them would pull the player back for ever.
+        self._shown = collections.deque([recording.start], maxlen=32)
 
-    def _on_slider(self, _event):
+    def _on_slider(self, event):
         value = self.slider.value
-        if abs(value - self._shown) > 1e-6:  # moved by the user, not by refresh()
-            self.player.seek(value)
+        if event.client is None or any(abs(value - shown) < 0.05 for shown in self._shown):
+            return  # set by refresh(), or its echo: not a user's seek
+        self.player.seek(value)
 
     def refresh(self):
         """Show where the player is."""
         player = self.player
-        self._shown = round(player.time, 1)
-        self.slider.value = self._shown
+        shown = round(player.time, 1)
+        self._shown.append(shown)
+        self.slider.value = shown
         self.status.content = '{} at **{:.1f} s** of {:.1f} s, x{:g}'.format(
             'Playing' if player.playing else 'Paused', player.time, player.recording.end,
             player.speed)
