@@ -455,9 +455,10 @@ def campaigns(args, base):
                 '{} {}'.format(row['load'], row['failure']).strip()), flush=True)
     medians = {}
     for variant in VARIANTS:
-        done = [row for row in rows if row['variant'] == variant and row['rtf']]
+        done = [row for row in rows if row['variant'] == variant and row['rtf'] and
+                row['exit'] == 0]  # a failed campaign's figures describe something else
         if not done:
-            print('{:<16} no run with a real-time factor'.format(variant))
+            print('{:<16} no successful run'.format(variant))
             continue
         medians[variant] = statistics.median(row['rtf'] for row in done)
         print('{:<16} median real-time factor {:.2f}, wall {:.1f} s, total {:.1f} s ({} runs)'
